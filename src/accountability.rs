@@ -1,0 +1,246 @@
+//! Detection versus responsibility (FORMAT.md section 5).
+//!
+//! Only usable statements (well-formed, signature valid, body valid, not a
+//! duplicate) are given to the collector, with their refs already resolved to
+//! earlier indexes. Incidents are the connected groups of detections
+//! (`fault`, failed `attest`), acceptances, resolutions, silent anomalies and
+//! the statements they reference directly: so a fault on a failed attest is
+//! one incident, and an accept that names the broken compute joins the fault
+//! that names the same compute.
+
+use crate::report::{Category, Incident, SteppedForward};
+use crate::statement::{key_to_string, Hash, Key};
+use hashbrown::HashMap;
+
+#[derive(Debug, Clone)]
+pub enum Fact {
+    Compute { output: Hash },
+    Attest { pass: bool },
+    Fault { blame: Key, what: String },
+    Accept { remedy: String, amount: Option<String> },
+    Resolve { done: bool },
+}
+
+#[derive(Default)]
+pub struct Collector {
+    /// Incident-relevant statements: index -> (fact, resolved refs).
+    facts: Vec<(u32, Fact, Vec<u32>)>,
+    /// First compute of each request: request index -> (compute index, output).
+    first_compute: HashMap<u32, (u32, Hash)>,
+    /// Later computes of a request that already had one.
+    more_computes: HashMap<u32, Vec<(u32, Hash)>>,
+    /// compute index -> the requests it answers (for timelines).
+    compute_requests: HashMap<u32, Vec<u32>>,
+}
+
+struct UnionFind {
+    parent: HashMap<u32, u32>,
+}
+
+impl UnionFind {
+    fn find(&mut self, x: u32) -> u32 {
+        let mut root = *self.parent.entry(x).or_insert(x);
+        while self.parent[&root] != root {
+            root = self.parent[&root];
+        }
+        // Path compression, iteratively (chains can be long in hostile traces).
+        let mut cur = x;
+        while cur != root {
+            let next = self.parent[&cur];
+            self.parent.insert(cur, root);
+            cur = next;
+        }
+        root
+    }
+    fn union(&mut self, a: u32, b: u32) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            // The smaller index is the root so results do not depend on order of union.
+            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.parent.insert(hi, lo);
+        }
+    }
+}
+
+/// Kind numbers from `verify::KNOWN_KINDS`.
+const KIND_REQUEST: u16 = 3;
+const KIND_COMPUTE: u16 = 5;
+
+impl Collector {
+    pub fn add(&mut self, index: u32, fact: Fact, refs: Vec<u32>) {
+        match &fact {
+            Fact::Compute { output } => {
+                // `refs` are resolved, so the kinds are known to the caller only; the
+                // requests among them are picked out at finish.
+                self.compute_requests.insert(index, refs.clone());
+                self.facts.push((index, Fact::Compute { output: *output }, refs));
+                return;
+            }
+            _ => {}
+        }
+        self.facts.push((index, fact, refs));
+    }
+
+    /// Builds the incidents; also returns the silent disagreements found
+    /// (first compute index, differing compute index) for findings.
+    pub fn finish(&mut self, kinds: &[u16], actors: &[u32], actor_keys: &[Key]) -> (Vec<Incident>, Vec<(u32, u32)>) {
+        let actor_of = |i: u32| actor_keys.get(actors[i as usize] as usize).copied();
+        // Computes per request, for silent disagreement.
+        for (index, fact, refs) in &self.facts {
+            if let Fact::Compute { output } = fact {
+                for &r in refs.iter().filter(|&&r| kinds[r as usize] == KIND_REQUEST) {
+                    match self.first_compute.get(&r) {
+                        None => {
+                            self.first_compute.insert(r, (*index, *output));
+                        }
+                        Some(_) => self.more_computes.entry(r).or_default().push((*index, *output)),
+                    }
+                }
+            }
+        }
+        // Which statements a detection references.
+        let mut detected_targets: hashbrown::HashSet<u32> = Default::default();
+        for (_, fact, refs) in &self.facts {
+            let detects = matches!(fact, Fact::Fault { .. } | Fact::Attest { pass: false });
+            if detects {
+                detected_targets.extend(refs.iter().copied());
+            }
+        }
+        let mut uf = UnionFind { parent: HashMap::new() };
+        let mut anomaly_members: Vec<Vec<u32>> = Vec::new();
+        let mut anomaly_findings = Vec::new();
+        let mut requests: Vec<&u32> = self.more_computes.keys().collect();
+        requests.sort();
+        for req in requests {
+            let (first, first_out) = self.first_compute[req];
+            let mut group = vec![(first, first_out)];
+            group.extend(self.more_computes[req].iter().copied());
+            let differing: Vec<u32> = group.iter().filter(|(_, o)| *o != first_out).map(|(i, _)| *i).collect();
+            if differing.is_empty() || group.iter().any(|(i, _)| detected_targets.contains(i)) {
+                continue;
+            }
+            anomaly_findings.push((first, differing[0]));
+            let members: Vec<u32> = group.iter().map(|(i, _)| *i).collect();
+            for w in members.windows(2) {
+                uf.union(w[0], w[1]);
+            }
+            uf.find(members[0]);
+            anomaly_members.push(members);
+        }
+        // Link every incident statement to what it references.
+        for (index, fact, refs) in &self.facts {
+            let links = match fact {
+                Fact::Fault { .. } | Fact::Attest { pass: false } | Fact::Accept { .. } | Fact::Resolve { .. } => true,
+                Fact::Attest { pass: true } | Fact::Compute { .. } => false,
+            };
+            if links {
+                uf.find(*index);
+                for &r in refs {
+                    uf.union(*index, r);
+                }
+            }
+        }
+        #[derive(Default)]
+        struct Group {
+            members: Vec<u32>,
+            faults: Vec<(u32, Key, String)>,
+            failed_attests: Vec<(u32, Vec<u32>)>,
+            accepts: Vec<(u32, String, Option<String>, Vec<u32>)>,
+            resolves: Vec<(u32, bool, Vec<u32>)>,
+            anomaly: bool,
+        }
+        let mut groups: HashMap<u32, Group> = HashMap::new();
+        let all: Vec<u32> = uf.parent.keys().copied().collect();
+        for x in all {
+            let root = uf.find(x);
+            groups.entry(root).or_default().members.push(x);
+        }
+        for (index, fact, refs) in &self.facts {
+            if !uf.parent.contains_key(index) {
+                continue;
+            }
+            let g = groups.get_mut(&uf.find(*index)).expect("every node has a group");
+            match fact {
+                Fact::Fault { blame, what } => g.faults.push((*index, *blame, what.clone())),
+                Fact::Attest { pass: false } => g.failed_attests.push((*index, refs.clone())),
+                Fact::Accept { remedy, amount } => g.accepts.push((*index, remedy.clone(), amount.clone(), refs.clone())),
+                Fact::Resolve { done } => g.resolves.push((*index, *done, refs.clone())),
+                _ => {}
+            }
+        }
+        for m in &anomaly_members {
+            groups.get_mut(&uf.find(m[0])).expect("anomaly group").anomaly = true;
+        }
+        let mut incidents = Vec::new();
+        let mut roots: Vec<u32> = groups.keys().copied().collect();
+        roots.sort();
+        for root in roots {
+            let mut g = groups.remove(&root).expect("root listed");
+            let detected = !g.faults.is_empty() || !g.failed_attests.is_empty();
+            let responsibility = !g.accepts.is_empty();
+            if !detected && !responsibility && !g.anomaly {
+                continue; // only resolves of nothing usable
+            }
+            g.faults.sort_by_key(|f| f.0);
+            g.failed_attests.sort_by_key(|f| f.0);
+            g.accepts.sort_by_key(|f| f.0);
+            g.resolves.sort_by_key(|f| f.0);
+            let category = match (detected, responsibility) {
+                (true, true) => Category::Both,
+                (true, false) => Category::DetectedOnly,
+                (false, true) => Category::ResponsibilityOnly,
+                (false, false) => Category::Silent,
+            };
+            // Blame: the first fault's; else the actor of the compute a failed attest names;
+            // else the actor of what an unprompted accept names.
+            let blame: Option<Key> = if let Some(f) = g.faults.first() {
+                Some(f.1)
+            } else if let Some((_, refs)) = g.failed_attests.first() {
+                refs.iter().find(|&&r| kinds[r as usize] == KIND_COMPUTE).or(refs.first()).and_then(|&r| actor_of(r))
+            } else if let Some(a) = g.accepts.first() {
+                a.3.first().and_then(|&r| actor_of(r))
+            } else {
+                None
+            };
+            let acceptor = g.accepts.first().and_then(|a| actor_of(a.0));
+            let role = acceptor.map(|a| if Some(a) == blame { SteppedForward::PartyAtFault } else { SteppedForward::SomeoneElse });
+            let accept_set: Vec<u32> = g.accepts.iter().map(|a| a.0).collect();
+            let relevant: Vec<&(u32, bool, Vec<u32>)> = g.resolves.iter().filter(|r| r.2.iter().any(|x| accept_set.contains(x))).collect();
+            let resolved = relevant.iter().any(|r| r.1);
+            let disputed = relevant.last().is_some_and(|r| !r.1);
+            let what = if let Some(f) = g.faults.first() {
+                f.2.clone()
+            } else if !g.failed_attests.is_empty() {
+                "attest-fail".into()
+            } else if g.anomaly {
+                "silent-disagreement".into()
+            } else {
+                "unprompted".into()
+            };
+            // The timeline: members plus the requests their computes answer.
+            let mut statements: Vec<u64> = g.members.iter().map(|&m| m as u64).collect();
+            for &m in &g.members {
+                if let Some(reqs) = self.compute_requests.get(&m) {
+                    statements.extend(reqs.iter().filter(|&&r| kinds[r as usize] == KIND_REQUEST).map(|&r| r as u64));
+                }
+            }
+            statements.sort_unstable();
+            statements.dedup();
+            incidents.push(Incident {
+                category,
+                blame: blame.map(|k| key_to_string(&k)),
+                stepped_forward: acceptor.map(|k| key_to_string(&k)),
+                stepped_forward_role: role,
+                resolved,
+                disputed,
+                what,
+                remedy: g.accepts.first().map(|a| a.1.clone()),
+                amount: g.accepts.first().and_then(|a| a.2.clone()),
+                statements,
+            });
+        }
+        incidents.sort_by_key(|i| i.statements.first().copied());
+        anomaly_findings.sort();
+        (incidents, anomaly_findings)
+    }
+}

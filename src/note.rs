@@ -1,0 +1,192 @@
+//! Checkpoints: C2SP signed-note and tlog-checkpoint (FORMAT.md section 3).
+
+use crate::signature;
+use crate::statement::{Hash, Key};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use ed25519_dalek::{Signer, SigningKey};
+use sha2::{Digest, Sha256};
+
+/// Signature type byte of Ed25519 keys (C2SP signed-note, "Signatures").
+pub const ED25519_ALG: u8 = 0x01;
+/// Only this many signature lines are read (more are ignored, bounding work).
+pub const MAX_SIGNATURE_LINES: usize = 16;
+/// The em dash that starts a signature line (C2SP signed-note).
+const SIG_PREFIX: &str = "\u{2014} ";
+
+/// `SHA-256(name || 0x0A || 0x01 || public key)[:4]`.
+pub fn key_id(name: &str, key: &Key) -> [u8; 4] {
+    let mut h = Sha256::new();
+    h.update(name.as_bytes());
+    h.update([b'\n', ED25519_ALG]);
+    h.update(key);
+    h.finalize()[..4].try_into().expect("4 bytes")
+}
+
+/// The C2SP verifier key string `<name>+<hex key id>+<base64(0x01 || key)>`.
+pub fn vkey(name: &str, key: &Key) -> String {
+    let mut k = vec![ED25519_ALG];
+    k.extend_from_slice(key);
+    format!("{name}+{}+{}", hex::encode(key_id(name, key)), STANDARD.encode(k))
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c == '+' || c.is_control())
+}
+
+/// Parses a vkey, checking that its key id matches its name and key.
+pub fn parse_vkey(s: &str) -> Result<(String, Key), String> {
+    let mut parts = s.split('+');
+    let (Some(name), Some(id), Some(k), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err("a verifier key looks like name+1a2b3c4d+AXXX…(base64): three parts separated by '+'".into());
+    };
+    if !valid_name(name) {
+        return Err(format!("verifier key name {name:?} is empty or has spaces"));
+    }
+    let raw = STANDARD.decode(k).map_err(|_| "the verifier key's third part is not standard base64".to_string())?;
+    if raw.len() != 33 || raw[0] != ED25519_ALG {
+        return Err("the verifier key is not an Ed25519 key (0x01 followed by 32 bytes)".into());
+    }
+    let key: Key = raw[1..].try_into().expect("32 bytes");
+    if hex::encode(key_id(name, &key)) != id {
+        return Err(format!("the verifier key's id {id} does not match its name and key"));
+    }
+    Ok((name.to_string(), key))
+}
+
+/// Signs `text` (which must end in a newline) as the key named `name`.
+pub fn sign_note(text: &str, name: &str, key: &SigningKey) -> String {
+    assert!(text.ends_with('\n'), "note text must end with a newline");
+    let pubkey = key.verifying_key().to_bytes();
+    let mut blob = key_id(name, &pubkey).to_vec();
+    blob.extend_from_slice(&key.sign(text.as_bytes()).to_bytes());
+    format!("{text}\n{SIG_PREFIX}{name} {}\n", STANDARD.encode(blob))
+}
+
+/// A checkpoint's contents (C2SP tlog-checkpoint).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub origin: String,
+    pub size: u64,
+    pub root: Hash,
+}
+
+/// The note text of a checkpoint.
+pub fn checkpoint_text(origin: &str, size: u64, root: &Hash) -> String {
+    format!("{origin}\n{size}\n{}\n", STANDARD.encode(root))
+}
+
+/// Why a checkpoint is refused; each maps to one finding code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckpointError {
+    Malformed(String),
+    OriginMismatch { found: String },
+    /// No signature line by the log's key (name and key id).
+    SignatureMissing,
+    /// A line by the log's key whose signature does not verify.
+    SignatureInvalid,
+}
+
+struct NoteSig {
+    name: String,
+    key_id: [u8; 4],
+    sig: [u8; 64],
+}
+
+fn split_note(note: &str) -> Result<(&str, Vec<NoteSig>), String> {
+    let Some(cut) = note.rfind("\n\n") else {
+        return Err("no blank line between the note text and its signatures".into());
+    };
+    let text = &note[..cut + 1];
+    let sig_block = &note[cut + 2..];
+    if !sig_block.ends_with('\n') {
+        return Err("the last signature line must end with a newline".into());
+    }
+    let mut sigs = Vec::new();
+    for line in sig_block[..sig_block.len() - 1].split('\n').take(MAX_SIGNATURE_LINES) {
+        let rest = line.strip_prefix(SIG_PREFIX).ok_or_else(|| format!("signature line {line:?} does not start with \"— \""))?;
+        let (name, b64) = rest.split_once(' ').ok_or_else(|| format!("signature line {line:?} has no space before the signature"))?;
+        if !valid_name(name) {
+            return Err(format!("signature line names key {name:?}, which is empty or has spaces"));
+        }
+        let blob = STANDARD.decode(b64).map_err(|_| format!("signature of {name:?} is not standard base64"))?;
+        if blob.len() < 5 {
+            return Err(format!("signature of {name:?} is too short"));
+        }
+        // Lines of other algorithms or lengths are other keys' business: skip them.
+        if blob.len() == 68 {
+            sigs.push(NoteSig { name: name.into(), key_id: blob[..4].try_into().expect("4"), sig: blob[4..].try_into().expect("64") });
+        }
+    }
+    if sigs.is_empty() && sig_block.len() <= 1 {
+        return Err("the note has no signature lines".into());
+    }
+    Ok((text, sigs))
+}
+
+fn parse_checkpoint_text(text: &str) -> Result<Checkpoint, String> {
+    let lines: Vec<&str> = text[..text.len() - 1].split('\n').collect();
+    if lines.len() < 3 {
+        return Err("a checkpoint has at least three lines: origin, tree size, root".into());
+    }
+    if lines[3..].iter().any(|l| l.is_empty()) {
+        return Err("empty extension line in the checkpoint".into());
+    }
+    let origin = lines[0];
+    if !valid_name(origin) {
+        return Err(format!("checkpoint origin {origin:?} is empty or has spaces"));
+    }
+    let size_s = lines[1];
+    if size_s.is_empty() || !size_s.bytes().all(|b| b.is_ascii_digit()) || (size_s.len() > 1 && size_s.starts_with('0')) {
+        return Err(format!("tree size {size_s:?} is not a decimal number without leading zeros"));
+    }
+    let size: u64 = size_s.parse().map_err(|_| format!("tree size {size_s} is too large"))?;
+    let root = STANDARD.decode(lines[2]).ok().filter(|r| r.len() == 32 && STANDARD.encode(r) == lines[2]);
+    let root: Hash = root.ok_or_else(|| format!("root {:?} is not standard base64 of 32 bytes", lines[2]))?.try_into().expect("32");
+    Ok(Checkpoint { origin: origin.into(), size, root })
+}
+
+/// Parses a checkpoint without checking signatures (to show what it claims).
+pub fn parse_checkpoint(note: &str) -> Result<Checkpoint, String> {
+    let (text, _) = split_note(note)?;
+    parse_checkpoint_text(text)
+}
+
+/// Verifies a signed checkpoint against the log's origin and key.
+pub fn verify_checkpoint(note: &str, origin: &str, log_key: &Key) -> Result<Checkpoint, CheckpointError> {
+    let (text, sigs) = split_note(note).map_err(CheckpointError::Malformed)?;
+    let cp = parse_checkpoint_text(text).map_err(CheckpointError::Malformed)?;
+    if cp.origin != origin {
+        return Err(CheckpointError::OriginMismatch { found: cp.origin });
+    }
+    let want_id = key_id(origin, log_key);
+    let mut seen = false;
+    for s in sigs.iter().filter(|s| s.name == origin && s.key_id == want_id) {
+        seen = true;
+        if signature::verify_one(log_key, text.as_bytes(), &s.sig).is_ok() {
+            return Ok(cp);
+        }
+    }
+    Err(if seen { CheckpointError::SignatureInvalid } else { CheckpointError::SignatureMissing })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vkey_round_trips_and_signed_note_verifies() {
+        let sk = SigningKey::from_bytes(&[9u8; 32]);
+        let pk = sk.verifying_key().to_bytes();
+        let v = vkey("example.org/log", &pk);
+        assert_eq!(parse_vkey(&v).unwrap(), ("example.org/log".to_string(), pk));
+        let note = sign_note(&checkpoint_text("example.org/log", 5, &[1; 32]), "example.org/log", &sk);
+        let cp = verify_checkpoint(&note, "example.org/log", &pk).unwrap();
+        assert_eq!(cp.size, 5);
+        // An unknown key's line is ignored; the log's line still verifies.
+        let other = SigningKey::from_bytes(&[3u8; 32]);
+        let two = format!("{}{}", note, sign_note(&checkpoint_text("example.org/log", 5, &[1; 32]), "witness", &other).split("\n\n").nth(1).unwrap());
+        assert!(verify_checkpoint(&two, "example.org/log", &pk).is_ok());
+        assert_eq!(verify_checkpoint(&note, "example.org/log", &[5; 32]), Err(CheckpointError::SignatureMissing));
+    }
+}

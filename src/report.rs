@@ -1,0 +1,231 @@
+//! The one report (FORMAT.md section 7) and the one vocabulary of findings.
+//! Every code is defined here, once; docs/FORMAT.md lists the same table
+//! (a test checks that the two agree).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+macro_rules! codes {
+    ($( $variant:ident = $code:literal, $sev:ident, $advice:literal; )*) => {
+        /// A finding code: a dotted word, a severity and what to do about it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code { $( $variant, )* }
+        impl Code {
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+            pub fn as_str(self) -> &'static str { match self { $( Code::$variant => $code, )* } }
+            pub fn severity(self) -> Severity { match self { $( Code::$variant => Severity::$sev, )* } }
+            /// What the reader can do next.
+            pub fn advice(self) -> &'static str { match self { $( Code::$variant => $advice, )* } }
+            pub fn from_str(s: &str) -> Option<Code> { match s { $( $code => Some(Code::$variant), )* _ => None } }
+        }
+    };
+}
+
+codes! {
+    TraceEmpty = "trace.empty", Error,
+        "Check that the file or URL is the trace itself (JSON Lines), not a web page or an empty file.";
+    TraceUnsealed = "trace.unsealed", Warning,
+        "Nothing commits to these statements yet: ask the log operator for a newer checkpoint (`onus seal`), or treat them as provisional.";
+    StatementMalformed = "statement.malformed", Error,
+        "The line is not a valid statement (FORMAT.md section 2); it is kept in the tree but trusted for nothing. The publisher must fix the software that wrote it.";
+    StatementSignatureInvalid = "statement.signature.invalid", Error,
+        "The statement was changed after signing or was not signed by its actor's key; do not trust it. Compare it with the publisher's copy.";
+    StatementDuplicate = "statement.duplicate", Warning,
+        "The same statement appears twice; the second copy is ignored for refs, incidents and tallies. Ask the publisher why it was replayed.";
+    LogGenesisInvalid = "log.genesis.invalid", Error,
+        "A trace starts with a signed `log` statement naming its origin and roster; without it no checkpoint can be checked. Make sure the file is a whole trace from its first line.";
+    LogKeyMismatch = "log.key.mismatch", Error,
+        "The trace is signed by a different log key than the one you pinned. It may be a different log or a forgery: get the right key from the publisher out of band.";
+    LogRepeated = "log.repeated", Warning,
+        "Only the statement at index 0 starts a log; this later `log` statement changes nothing.";
+    RosterUnauthorized = "roster.unauthorized", Warning,
+        "Only the log key may change the roster; this statement is ignored for the roster.";
+    ActorUnrecognized = "actor.unrecognized", Info,
+        "The statement is authentic but its key is not in the roster, so its name and role are unknown.";
+    RefDangling = "ref.dangling", Error,
+        "The statement refers to an id that is not in this log. The trace may be incomplete: fetch the whole log.";
+    RefForward = "ref.forward", Error,
+        "A statement can only refer to earlier statements; this order cannot have come from honest signers. Do not trust the ordering of this log.";
+    BodyInvalid = "body.invalid", Warning,
+        "The statement is authentic but its body does not follow FORMAT.md section 4, so it takes no part in incidents or tallies.";
+    VoteLate = "vote.late", Warning,
+        "The vote is timed after the poll closed and is not counted. The collector should have refused it: this is evidence against the collector.";
+    AnomalySilentDisagreement = "anomaly.silent-disagreement", Warning,
+        "Two computations of the same request gave different outputs and nobody signed a fault or a failed attest. Someone should look at it.";
+    CheckpointMalformed = "checkpoint.malformed", Error,
+        "The checkpoint line is not a C2SP signed note of origin, size and root. The publisher must fix the software that wrote it.";
+    CheckpointOriginMismatch = "checkpoint.origin.mismatch", Error,
+        "The checkpoint belongs to another log; the trace has been mixed with another one.";
+    CheckpointSignatureMissing = "checkpoint.signature.missing", Error,
+        "No signature line by the log's key; nothing vouches for this checkpoint. Ask the operator for a checkpoint signed by the log key.";
+    CheckpointSignatureInvalid = "checkpoint.signature.invalid", Error,
+        "The log key's signature on the checkpoint does not verify: the checkpoint was altered. Do not trust it.";
+    CheckpointSizeAhead = "checkpoint.size.ahead", Error,
+        "A checkpoint commits only to statements before it in the file; this one claims more. The file was truncated or reordered.";
+    CheckpointRootMismatch = "checkpoint.root.mismatch", Error,
+        "The statements do not hash to the root the log signed: some were changed, removed, added or reordered. Compare with the publisher's copy.";
+    CheckpointUncheckable = "checkpoint.uncheckable", Error,
+        "The checkpoint covers a statement that cannot be read, so its root cannot be recomputed. Fix the malformed line first.";
+    ReceiptMalformed = "receipt.malformed", Error,
+        "A receipt is {\"receipt\":1,\"statement\":…,\"index\":N,\"proof\":[…],\"checkpoint\":\"…\"}; ask for a new one with `onus prove`.";
+    ReceiptProofInvalid = "receipt.proof.invalid", Error,
+        "The statement is not at that index under that checkpoint: the receipt was altered or made for another log.";
+    ReceiptKeyUnknown = "receipt.key.unknown", Warning,
+        "Pass the log's key (`--key VKEY`) to check who signed the checkpoint; until then the receipt proves nothing about which log it is in.";
+    CheckpointFork = "checkpoint.fork", Error,
+        "This log is not an extension of the one you saw before: the operator showed you two different histories. Keep both copies as evidence.";
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Code::from_str(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown finding code {s}")))
+    }
+}
+
+/// One finding: what happened (message), where (line, index, id), and how bad.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub code: Code,
+    pub severity: Severity,
+    /// 1-based line in the file (0 when the finding is about the whole trace).
+    pub line: u64,
+    pub index: Option<u64>,
+    pub id: Option<String>,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn new(code: Code, line: u64, index: Option<u64>, id: Option<String>, what: impl AsRef<str>) -> Self {
+        Finding { code, severity: code.severity(), line, index, id, message: format!("{} {}", what.as_ref(), code.advice()) }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Verified,
+    Unsealed,
+    Failed,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accountability {
+    pub detected_only: u64,
+    pub responsibility_only: u64,
+    pub both: u64,
+    pub silent: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    DetectedOnly,
+    ResponsibilityOnly,
+    Both,
+    Silent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SteppedForward {
+    PartyAtFault,
+    SomeoneElse,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    pub category: Category,
+    /// Key of the party at fault (base64url), when known.
+    pub blame: Option<String>,
+    /// Key of whoever accepted responsibility first.
+    pub stepped_forward: Option<String>,
+    pub stepped_forward_role: Option<SteppedForward>,
+    pub resolved: bool,
+    /// A `resolve` with outcome `disputed` references its accept.
+    pub disputed: bool,
+    /// What went wrong (`fault.what`, or `attest-fail`, or `silent-disagreement`).
+    pub what: String,
+    pub remedy: Option<String>,
+    pub amount: Option<String>,
+    /// Indexes of the statements of the incident, in log order.
+    pub statements: Vec<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PollTally {
+    pub poll: String,
+    pub index: u64,
+    pub question: String,
+    pub options: Vec<String>,
+    pub closes: String,
+    pub counts: Vec<u64>,
+    pub voters: u64,
+    pub late: u64,
+    pub superseded: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RosterMember {
+    pub key: String,
+    pub name: String,
+    pub role: String,
+    /// Removed by a later roster statement.
+    pub removed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointInfo {
+    pub line: u64,
+    pub size: u64,
+    pub root: String,
+    pub valid: bool,
+}
+
+/// The report of `verify`; the CLI's `--json` and the page's `window.onusReport`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub status: Status,
+    pub origin: Option<String>,
+    pub log_key: Option<String>,
+    /// The C2SP verifier key of the log (`origin+keyid+base64`).
+    pub vkey: Option<String>,
+    pub statements: u64,
+    pub checkpoints: u64,
+    pub lines: u64,
+    pub bytes: u64,
+    /// The largest valid checkpoint: what the log has committed to.
+    pub sealed: Option<CheckpointInfo>,
+    pub signature_mode: crate::signature::Mode,
+    pub findings: Vec<Finding>,
+    pub counts: FindingCounts,
+    pub accountability: Accountability,
+    pub incidents: Vec<Incident>,
+    pub polls: Vec<PollTally>,
+    pub roster: Vec<RosterMember>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingCounts {
+    pub error: u64,
+    pub warning: u64,
+    pub info: u64,
+}
+
+impl Report {
+    pub fn name_of(&self, key: &str) -> Option<&str> {
+        self.roster.iter().find(|m| m.key == key).map(|m| m.name.as_str())
+    }
+}
