@@ -685,7 +685,7 @@ impl Verifier {
 
     fn check_known(&mut self) {
         let (Some(known), Some(log)) = (self.opts.known.clone(), self.log.as_ref()) else { return };
-        if known.origin != log.origin || known.size == 0 || known.size > self.ids.len() as u64 {
+        if (!known.origin.is_empty() && known.origin != log.origin) || known.size == 0 || known.size > self.ids.len() as u64 {
             return;
         }
         if self.first_malformed.is_some_and(|m| m < known.size) {
@@ -716,6 +716,14 @@ impl Verifier {
     }
     pub fn kind_name(&self, index: u64) -> &str {
         &self.kind_names[self.kinds[index as usize] as usize]
+    }
+    /// The roster name of a key (base64url), if the roster names it.
+    pub fn roster_name(&self, key: &str) -> Option<&str> {
+        self.roster.iter().find(|m| m.key == key).map(|m| m.name.as_str())
+    }
+    /// The note of the checkpoint read on `line`.
+    pub fn checkpoint_note(&self, line: u64) -> Option<&str> {
+        self.checkpoints.iter().find(|c| c.line == line).map(|c| c.note.as_str())
     }
     pub fn line_of(&self, index: u64) -> u64 {
         self.line_of[index as usize] as u64

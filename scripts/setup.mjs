@@ -1,0 +1,45 @@
+// Installs what a fresh machine lacks: the wasm target, wasm-bindgen-cli (same
+// version as the crate), npm packages, and (with --browser) Debian's Chromium.
+import { execSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const wantBrowser = process.argv.includes('--browser');
+
+function have(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+function run(cmd, why) {
+  console.log(`setup: ${why}\n  $ ${cmd}`);
+  execSync(cmd, { stdio: 'inherit', cwd: root });
+}
+
+// The wasm-bindgen CLI must match the crate's pinned version exactly.
+const cargoToml = readFileSync(join(root, 'Cargo.toml'), 'utf8');
+const pinned = cargoToml.match(/wasm-bindgen = "=([0-9.]+)"/)?.[1];
+if (!pinned) throw new Error('Cargo.toml must pin wasm-bindgen exactly (wasm-bindgen = "=0.2.N")');
+
+if (!have('cargo')) {
+  console.error('setup: cargo is missing. Install Rust with rustup (https://rustup.rs) and run this again.');
+  process.exit(1);
+}
+const targets = execSync('rustup target list --installed', { encoding: 'utf8' });
+if (!targets.includes('wasm32-unknown-unknown')) run('rustup target add wasm32-unknown-unknown', 'adding the wasm32 target');
+
+const wbVersion = have('wasm-bindgen') ? execSync('wasm-bindgen --version', { encoding: 'utf8' }).trim() : '';
+if (!wbVersion.endsWith(` ${pinned}`)) {
+  // No --locked: one locked dependency of the CLI is missing from the registry.
+  run(`cargo install wasm-bindgen-cli --version ${pinned} --force`, `installing wasm-bindgen-cli ${pinned} (about 3 minutes, once)`);
+}
+
+if (!existsSync(join(root, 'node_modules', 'playwright-core')) || !existsSync(join(root, 'node_modules', 'binaryen'))) {
+  run(existsSync(join(root, 'package-lock.json')) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund', 'installing npm packages');
+}
+
+if (wantBrowser && !existsSync('/usr/bin/chromium')) {
+  const sudo = process.getuid && process.getuid() !== 0 ? 'sudo ' : '';
+  run(`${sudo}apt-get update && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium`, "installing Debian's Chromium for the browser tests");
+}
+console.log('setup: ready');

@@ -1,0 +1,262 @@
+//! The wasm shell: a flat boundary (bytes in, one report out), used only from
+//! Web Workers. No verification logic lives in JavaScript.
+
+use crate::receipt;
+use crate::statement::{self, id_to_hex, key_to_string, parse_hash};
+use crate::verify::{KnownCheckpoint, Options, Verifier};
+use serde::Serialize;
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+
+thread_local! {
+    static LAST_PANIC: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Keeps a panic's message so the worker can show it instead of a bare trap.
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info.to_string();
+        LAST_PANIC.with(|p| *p.borrow_mut() = msg);
+    }));
+}
+
+/// The message of the last Rust panic (empty if none).
+#[wasm_bindgen(js_name = lastPanic)]
+pub fn last_panic() -> String {
+    LAST_PANIC.with(|p| p.borrow().clone())
+}
+
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct JsOptions {
+    /// C2SP vkey or base64url key to pin.
+    key: Option<String>,
+    known: Option<KnownCheckpoint>,
+    one_by_one: bool,
+    keep_rows: bool,
+}
+
+fn parse_any_key(s: &str) -> Result<[u8; 32], String> {
+    if s.contains('+') {
+        crate::note::parse_vkey(s).map(|(_, k)| k)
+    } else {
+        statement::parse_key(s)
+    }
+}
+
+/// The streaming verifier. `push` any chunks, then `finish` for the report.
+#[wasm_bindgen]
+pub struct TraceVerifier {
+    inner: Verifier,
+}
+
+#[derive(Serialize)]
+struct Row {
+    index: u64,
+    line: u64,
+    offset: u64,
+    length: u32,
+    id: Option<String>,
+    kind: String,
+    actor: Option<String>,
+    name: Option<String>,
+    signature_ok: bool,
+}
+
+#[derive(Serialize)]
+struct RefView {
+    id: String,
+    index: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct StatementView {
+    id: Option<String>,
+    kind: Option<String>,
+    actor: Option<String>,
+    time: Option<String>,
+    refs: Vec<RefView>,
+    /// The whole statement, indented, or the raw line when it is malformed.
+    pretty: String,
+    error: Option<String>,
+}
+
+#[wasm_bindgen]
+impl TraceVerifier {
+    /// `options`: `{key?: string, known?: {origin, size, root}, oneByOne?: bool, keepRows?: bool}`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<TraceVerifier, JsError> {
+        let o: JsOptions = if options.is_undefined() || options.is_null() {
+            JsOptions::default()
+        } else {
+            serde_wasm_bindgen::from_value(options).map_err(|e| JsError::new(&format!("bad options: {e}")))?
+        };
+        let log_key = o.key.as_deref().filter(|k| !k.is_empty()).map(parse_any_key).transpose().map_err(|e| JsError::new(&format!("key: {e}")))?;
+        let opts = Options {
+            log_key,
+            signatures: if o.one_by_one { crate::signature::Mode::OneByOne } else { crate::signature::Mode::Batch },
+            known: o.known,
+            keep_rows: o.keep_rows,
+        };
+        Ok(TraceVerifier { inner: Verifier::new(opts) })
+    }
+
+    /// Feeds the next chunk (lines may be split across chunks).
+    pub fn push(&mut self, chunk: &[u8]) {
+        self.inner.push(chunk);
+    }
+
+    /// `{bytes, lines, statements}` consumed so far.
+    pub fn progress(&self) -> Result<JsValue, JsError> {
+        let (bytes, lines, statements) = self.inner.progress();
+        to_js(&serde_json::json!({"bytes": bytes, "lines": lines, "statements": statements}))
+    }
+
+    /// Ends the trace and returns the report (the same object as `onus verify --json`).
+    pub fn finish(&mut self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.finish())
+    }
+
+    /// Statements `start..start+count` for the explorer (needs `keepRows`).
+    pub fn rows(&self, start: u32, count: u32) -> Result<JsValue, JsError> {
+        let n = self.inner.statement_count();
+        let end = (start as u64 + count as u64).min(n);
+        let rows: Vec<Row> = (start as u64..end).map(|i| self.row(i)).collect();
+        to_js(&rows)
+    }
+
+    fn row(&self, i: u64) -> Row {
+        let (offset, length) = self.inner.rows.get(i as usize).copied().unwrap_or((0, 0));
+        let actor = self.inner.id(i).and(self.inner.actor(i));
+        let actor_s = actor.map(|a| key_to_string(&a));
+        let name = actor_s.as_ref().and_then(|k| self.inner.roster_name(k).map(str::to_string));
+        Row {
+            index: i,
+            line: self.inner.line_of(i),
+            offset,
+            length,
+            id: self.inner.id(i).map(|id| id_to_hex(&id)),
+            kind: self.inner.kind_name(i).to_string(),
+            actor: actor_s,
+            name,
+            signature_ok: self.inner.signature_ok(i),
+        }
+    }
+
+    /// Indexes of statements whose id, actor key, actor name or kind starts with `query`.
+    pub fn search(&self, query: &str, limit: u32) -> Vec<u32> {
+        let q = query.trim().to_lowercase();
+        let mut out = Vec::new();
+        if q.is_empty() {
+            return out;
+        }
+        if let Ok(n) = q.parse::<u64>() {
+            if n < self.inner.statement_count() {
+                out.push(n as u32);
+            }
+        }
+        for i in 0..self.inner.statement_count() {
+            if out.len() >= limit as usize {
+                break;
+            }
+            let hit = self.inner.id(i).is_some_and(|id| id_to_hex(&id).starts_with(&q))
+                || self.inner.kind_name(i) == q
+                || self.inner.actor(i).is_some_and(|a| {
+                    let k = key_to_string(&a);
+                    k.to_lowercase().starts_with(&q) || self.inner.roster_name(&k).is_some_and(|n| n.to_lowercase() == q)
+                });
+            if hit && !out.contains(&(i as u32)) {
+                out.push(i as u32);
+            }
+        }
+        out
+    }
+
+    /// Statement index of a hex id, if it is in the log.
+    #[wasm_bindgen(js_name = indexOf)]
+    pub fn index_of(&self, id_hex: &str) -> Option<u32> {
+        parse_hash(id_hex).ok().and_then(|id| self.inner.index_of(&id)).map(|i| i as u32)
+    }
+
+    /// Statements whose body commits to a BLAKE3 hash (hex).
+    #[wasm_bindgen(js_name = committingTo)]
+    pub fn committing_to(&self, hash_hex: &str) -> Result<Vec<u32>, JsError> {
+        let h = parse_hash(hash_hex).map_err(|e| JsError::new(&e))?;
+        Ok(self.inner.committing_to(&h).into_iter().map(|i| i as u32).collect())
+    }
+
+    /// Describes one statement's line (sliced from the source by the worker): refs as indexes.
+    #[wasm_bindgen(js_name = viewStatement)]
+    pub fn view_statement(&self, line: &[u8]) -> Result<JsValue, JsError> {
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let view = match statement::parse_statement(line) {
+            Ok(st) => {
+                let v: serde_json::Value = serde_json::from_slice(line).unwrap_or(serde_json::Value::Null);
+                StatementView {
+                    id: Some(id_to_hex(&st.id)),
+                    kind: Some(st.kind.clone()),
+                    actor: Some(key_to_string(&st.actor)),
+                    time: Some(statement::format_time(st.time)),
+                    refs: st.refs.iter().map(|r| RefView { id: id_to_hex(r), index: self.inner.index_of(r) }).collect(),
+                    pretty: serde_json::to_string_pretty(&v).unwrap_or_default(),
+                    error: None,
+                }
+            }
+            Err(e) => StatementView {
+                id: None,
+                kind: None,
+                actor: None,
+                time: None,
+                refs: vec![],
+                pretty: String::from_utf8_lossy(line).into_owned(),
+                error: Some(e),
+            },
+        };
+        to_js(&view)
+    }
+}
+
+/// BLAKE3 of an artifact, fed in chunks.
+#[wasm_bindgen]
+pub struct ArtifactHasher {
+    inner: blake3::Hasher,
+}
+
+#[wasm_bindgen]
+impl ArtifactHasher {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> ArtifactHasher {
+        ArtifactHasher { inner: blake3::Hasher::new() }
+    }
+    pub fn update(&mut self, chunk: &[u8]) {
+        self.inner.update(chunk);
+    }
+    /// Lowercase hex, as `b3sum` prints it.
+    pub fn finalize(&self) -> String {
+        self.inner.finalize().to_hex().to_string()
+    }
+}
+
+impl Default for ArtifactHasher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Verifies a receipt; `key` is a vkey or base64url key (or empty).
+#[wasm_bindgen(js_name = verifyReceipt)]
+pub fn verify_receipt(bytes: &[u8], key: Option<String>) -> Result<JsValue, JsError> {
+    let key = key.as_deref().filter(|k| !k.is_empty()).map(parse_any_key).transpose().map_err(|e| JsError::new(&format!("key: {e}")))?;
+    to_js(&receipt::verify_receipt(bytes, key.as_ref()))
+}

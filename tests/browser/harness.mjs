@@ -1,0 +1,70 @@
+// Shared pieces for the browser tests: real headless Chromium (Debian's) via
+// playwright-core, a static file server on 127.0.0.1, the onus binary, screenshots.
+import { chromium } from 'playwright-core';
+import { createServer } from 'node:http';
+import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, extname, join, normalize } from 'node:path';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const WWW = join(ROOT, 'www');
+export const ONUS = join(ROOT, 'target', 'release', 'onus');
+export const SHOTS = join(ROOT, 'tests', 'browser', 'screenshots');
+
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+];
+
+export async function launch() {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8', '.wasm': 'application/wasm', '.json': 'application/json',
+  '.jsonl': 'application/jsonl; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.txt': 'text/plain; charset=utf-8',
+};
+
+/**
+ * Serves `dirs` (first match wins) on 127.0.0.1 at a free port.
+ * `routes` maps a path to a handler (req, res) for special cases (404s, slow bodies...).
+ */
+export function serveStatic(dirs, routes = {}) {
+  const roots = Array.isArray(dirs) ? dirs : [dirs];
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (routes[path]) return routes[path](req, res);
+    for (const dir of roots) {
+      let file = normalize(join(dir, path));
+      if (!file.startsWith(normalize(dir))) break;
+      if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+      if (existsSync(file) && statSync(file).isFile()) {
+        res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'content-length': statSync(file).size, 'cache-control': 'no-store' });
+        createReadStream(file).pipe(res);
+        return;
+      }
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found');
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    const { port } = server.address();
+    resolve({ url: `http://127.0.0.1:${port}`, server, close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }) });
+  }));
+}
+
+/** Runs the onus binary; returns {status, stdout, stderr}. */
+export function onus(args, opts = {}) {
+  if (!existsSync(ONUS)) throw new Error(`${ONUS} is missing: run npm run build first`);
+  const r = spawnSync(ONUS, args, { encoding: opts.encoding ?? 'utf8', maxBuffer: 1 << 30, ...opts });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  const path = join(SHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
