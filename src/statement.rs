@@ -384,24 +384,34 @@ pub struct Draft<'a> {
     pub body: Json,
 }
 
-/// Signs a draft and returns the statement's line (canonical JSON, no newline) and id.
-/// The line is produced in canonical form so that what is written is what is hashed.
-pub fn sign_statement(key: &SigningKey, draft: &Draft) -> (String, Id) {
-    let actor = key.verifying_key().to_bytes();
-    let mut obj = Json::Obj(vec![
+/// The statement without its signature, and its id (what the actor signs).
+pub fn unsigned(actor: &Key, draft: &Draft) -> (Json, Id) {
+    let obj = Json::Obj(vec![
         ("v".into(), Json::Int(1)),
         ("kind".into(), Json::Str(draft.kind.into())),
-        ("actor".into(), Json::Str(key_to_string(&actor))),
+        ("actor".into(), Json::Str(key_to_string(actor))),
         ("time".into(), Json::Str(format_time(draft.time))),
         ("refs".into(), Json::Arr(draft.refs.iter().map(|r| Json::Str(id_to_hex(r))).collect())),
         ("body".into(), draft.body.clone()),
     ]);
     let id = statement_id(&obj);
+    (obj, id)
+}
+
+/// Adds the signature and returns the line in canonical form (no newline),
+/// so that what is written is exactly what is hashed.
+pub fn with_signature(unsigned: Json, sig: &Sig) -> String {
+    let Json::Obj(mut m) = unsigned else { panic!("with_signature needs the unsigned statement object") };
+    m.retain(|(k, _)| k != "sig");
+    m.push(("sig".into(), Json::Str(sig_to_string(sig))));
+    String::from_utf8(json::canonical(&Json::Obj(m))).expect("canonical JSON is UTF-8")
+}
+
+/// Signs a draft and returns the statement's line (canonical JSON, no newline) and id.
+pub fn sign_statement(key: &SigningKey, draft: &Draft) -> (String, Id) {
+    let (obj, id) = unsigned(&key.verifying_key().to_bytes(), draft);
     let sig = key.sign(&id).to_bytes();
-    if let Json::Obj(m) = &mut obj {
-        m.push(("sig".into(), Json::Str(sig_to_string(&sig))));
-    }
-    (String::from_utf8(json::canonical(&obj)).expect("canonical JSON is UTF-8"), id)
+    (with_signature(obj, &sig), id)
 }
 
 #[cfg(test)]

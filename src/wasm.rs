@@ -260,3 +260,35 @@ pub fn verify_receipt(bytes: &[u8], key: Option<String>) -> Result<JsValue, JsEr
     let key = key.as_deref().filter(|k| !k.is_empty()).map(parse_any_key).transpose().map_err(|e| JsError::new(&format!("key: {e}")))?;
     to_js(&receipt::verify_receipt(bytes, key.as_ref()))
 }
+
+#[derive(Serialize)]
+struct DraftView {
+    /// Hex id: the 32 bytes the actor signs.
+    id: String,
+    /// The statement without "sig", canonical JSON.
+    unsigned: String,
+}
+
+/// Builds a statement for a browser-held key to sign: returns its id and the
+/// unsigned canonical JSON. `actor` is base64url; `time` RFC 3339 UTC; `body` JSON text.
+#[wasm_bindgen(js_name = draftStatement)]
+pub fn draft_statement(kind: &str, actor: &str, time: &str, refs: Vec<String>, body: &str) -> Result<JsValue, JsError> {
+    let actor = statement::parse_key(actor).map_err(|e| JsError::new(&format!("actor: {e}")))?;
+    let time = statement::parse_time(time).map_err(|e| JsError::new(&e))?;
+    let refs = refs.iter().map(|r| parse_hash(r)).collect::<Result<Vec<_>, _>>().map_err(|e| JsError::new(&format!("refs: {e}")))?;
+    let body = crate::json::parse(body.as_bytes(), crate::json::Numbers::SafeIntegers).map_err(|e| JsError::new(&format!("body: {e}")))?;
+    let (obj, id) = statement::unsigned(&actor, &statement::Draft { kind, time, refs: &refs, body });
+    to_js(&DraftView { id: id_to_hex(&id), unsigned: String::from_utf8(crate::json::canonical(&obj)).expect("UTF-8") })
+}
+
+/// Adds a 64-byte signature to an unsigned statement and returns the line,
+/// refusing it unless the signature verifies under the strict rules.
+#[wasm_bindgen(js_name = signedStatement)]
+pub fn signed_statement(unsigned: &str, sig: &[u8]) -> Result<String, JsError> {
+    let obj = crate::json::parse(unsigned.as_bytes(), crate::json::Numbers::SafeIntegers).map_err(|e| JsError::new(&e.to_string()))?;
+    let sig: [u8; 64] = sig.try_into().map_err(|_| JsError::new("an Ed25519 signature is 64 bytes"))?;
+    let line = statement::with_signature(obj, &sig);
+    let st = statement::parse_statement(line.as_bytes()).map_err(|e| JsError::new(&e))?;
+    crate::signature::verify_one(&st.actor, &st.id, &st.sig).map_err(|_| JsError::new("the signature does not verify for this statement and key"))?;
+    Ok(line)
+}
