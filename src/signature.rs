@@ -27,7 +27,7 @@ pub enum Mode {
 pub const BATCH: usize = 64;
 
 /// Why a signature is invalid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SigError {
     /// The key is not a valid, canonical, prime-order point (weak or malformed key).
     BadKey,

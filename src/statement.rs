@@ -123,7 +123,7 @@ fn valid_kind(k: &str) -> bool {
         && b[1..].iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RosterEntry {
     pub key: Key,
     pub name: String,
@@ -131,7 +131,7 @@ pub struct RosterEntry {
 }
 
 /// Kind-specific body, decoded (FORMAT.md section 4). Only what the verifier uses is kept.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Body {
     Log { origin: String, roster: Vec<RosterEntry> },
     Roster { add: Vec<RosterEntry>, remove: Vec<Key> },
@@ -151,13 +151,14 @@ pub enum Body {
 }
 
 /// A well-formed statement, every field decoded to fixed-size values.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Statement {
     pub kind: String,
     pub actor: Key,
     pub time: i64,
     pub refs: Vec<Id>,
     pub body: Body,
+    #[serde(with = "serde_bytes")]
     pub sig: Sig,
     pub id: Id,
     /// Every string in the body that is a 64-hex hash (what the statement commits to).

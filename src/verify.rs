@@ -42,7 +42,7 @@ pub struct KnownCheckpoint {
 }
 
 /// Phase A's verdict on one line.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum LineOutcome {
     Empty,
     /// `{"checkpoint": "<note>"}`: checked in phase B.
@@ -53,7 +53,7 @@ pub enum LineOutcome {
     Statement(Box<Checked>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Checked {
     pub statement: Statement,
     pub signature: Result<(), SigError>,
@@ -112,6 +112,22 @@ pub fn analyze<'a>(lines: impl IntoIterator<Item = &'a [u8]>, mode: Mode, cache:
         }
     }
     out
+}
+
+/// Phase A results for a run of whole lines, as bytes another verifier
+/// instance can ingest (wasm workers hand these to the one that merges).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Analyzed {
+    bytes: u64,
+    line_lengths: Vec<u32>,
+    outcomes: Vec<LineOutcome>,
+}
+
+/// Phase A over `chunk` (whole lines; the last may lack its newline), serialized.
+pub fn analyze_to_bytes(chunk: &[u8], mode: Mode, cache: &mut KeyCache) -> Vec<u8> {
+    let line_lengths = lines(chunk).map(|l| l.len() as u32 + 1).collect();
+    let outcomes = analyze(lines(chunk), mode, cache);
+    postcard::to_allocvec(&Analyzed { bytes: chunk.len() as u64, line_lengths, outcomes }).expect("phase A results serialize")
 }
 
 /// Splits `buf` into lines at `\n` (the last piece may lack one).
@@ -309,6 +325,20 @@ impl Verifier {
             let len = it.next().expect("one outcome per line").len() as u32 + 1;
             self.ingest_at(o, self.line_start, len);
         }
+    }
+
+    /// Phase B for the output of [`analyze_to_bytes`]; chunks must arrive in file order.
+    pub fn ingest_bytes(&mut self, analyzed: &[u8]) -> Result<(), String> {
+        let a: Analyzed = postcard::from_bytes(analyzed).map_err(|e| format!("not phase A output of this version: {e}"))?;
+        if a.line_lengths.len() != a.outcomes.len() {
+            return Err("phase A output has mismatched lines".into());
+        }
+        assert!(self.partial.is_empty() && self.overlong.is_none(), "ingest_bytes cannot be mixed with push of partial lines");
+        self.bytes += a.bytes;
+        for (o, len) in a.outcomes.into_iter().zip(a.line_lengths) {
+            self.ingest_at(o, self.line_start, len);
+        }
+        Ok(())
     }
 
     /// For drivers that count bytes themselves (parallel native verify).

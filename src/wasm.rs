@@ -10,6 +10,15 @@ use wasm_bindgen::prelude::*;
 
 thread_local! {
     static LAST_PANIC: RefCell<String> = const { RefCell::new(String::new()) };
+    static KEY_CACHE: RefCell<crate::signature::KeyCache> = RefCell::new(Default::default());
+}
+
+/// Phase A for a pool worker: `chunk` holds whole lines (the last may lack its
+/// newline). Returns bytes for `TraceVerifier.ingestAnalyzed`, in file order.
+#[wasm_bindgen(js_name = analyzeChunk)]
+pub fn analyze_chunk(chunk: &[u8], one_by_one: bool) -> Vec<u8> {
+    let mode = if one_by_one { crate::signature::Mode::OneByOne } else { crate::signature::Mode::Batch };
+    KEY_CACHE.with(|c| crate::verify::analyze_to_bytes(chunk, mode, &mut c.borrow_mut()))
 }
 
 /// Keeps a panic's message so the worker can show it instead of a bare trap.
@@ -114,6 +123,12 @@ impl TraceVerifier {
     /// Feeds the next chunk (lines may be split across chunks).
     pub fn push(&mut self, chunk: &[u8]) {
         self.inner.push(chunk);
+    }
+
+    /// Phase B for one pool worker's `analyzeChunk` output; call in file order.
+    #[wasm_bindgen(js_name = ingestAnalyzed)]
+    pub fn ingest_analyzed(&mut self, analyzed: &[u8]) -> Result<(), JsError> {
+        self.inner.ingest_bytes(analyzed).map_err(|e| JsError::new(&e))
     }
 
     /// `{bytes, lines, statements}` consumed so far.
