@@ -1,0 +1,33 @@
+//! Measures the signature paths: single verify_strict, batch, and the R torsion check.
+use curve25519_dalek::edwards::CompressedEdwardsY;
+use ed25519_dalek::{Signer, SigningKey};
+use onus::signature::{verify_all, Item, KeyCache, Mode};
+use std::time::Instant;
+
+fn main() {
+    let n = 4096;
+    let keys: Vec<SigningKey> = (0..16u8).map(|i| SigningKey::from_bytes(&[i + 1; 32])).collect();
+    let msgs: Vec<[u8; 32]> = (0..n).map(|i| blake3::hash(&(i as u64).to_le_bytes()).into()).collect();
+    let pks: Vec<[u8; 32]> = (0..n).map(|i| keys[i % 16].verifying_key().to_bytes()).collect();
+    let sigs: Vec<[u8; 64]> = (0..n).map(|i| keys[i % 16].sign(&msgs[i]).to_bytes()).collect();
+    let items: Vec<Item> = (0..n).map(|i| Item { key: &pks[i], msg: &msgs[i], sig: &sigs[i] }).collect();
+    for mode in [Mode::OneByOne, Mode::Batch] {
+        let mut best = f64::MAX;
+        for _ in 0..3 {
+            let mut cache = KeyCache::default();
+            let t = Instant::now();
+            let r = verify_all(&items, mode, &mut cache);
+            assert!(r.iter().all(|x| x.is_ok()));
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        println!("{mode:?}: {:.1} us/sig", best * 1e6 / n as f64);
+    }
+    let t = Instant::now();
+    let mut ok = 0;
+    for s in &sigs {
+        let r = CompressedEdwardsY(s[..32].try_into().unwrap()).decompress().unwrap();
+        ok += r.is_torsion_free() as usize;
+    }
+    assert_eq!(ok, n);
+    println!("decompress + is_torsion_free(R): {:.1} us/sig", t.elapsed().as_secs_f64() * 1e6 / n as f64);
+}
