@@ -66,6 +66,11 @@ fn classify(line: &[u8]) -> LineOutcome {
     if line.is_empty() {
         return LineOutcome::Empty;
     }
+    // A line is the JSON value alone: no white space around it, so a changed
+    // line ending can never leave a trace as it was (FORMAT.md section 1).
+    if matches!(line[0], b' ' | b'\t' | b'\r') || matches!(line[line.len() - 1], b' ' | b'\t' | b'\r') {
+        return LineOutcome::Malformed("white space before or after the JSON value (a line is the value alone; only \\r\\n line endings are tolerated)".into());
+    }
     if line.len() > MAX_LINE_BYTES {
         return LineOutcome::Malformed(format!("the line is {} bytes, over the 1 MiB limit", line.len()));
     }
@@ -575,7 +580,12 @@ impl Verifier {
         }
         if !self.partial.is_empty() {
             let last = std::mem::take(&mut self.partial);
-            let outcomes = analyze(lines(&last), self.opts.signatures, &mut self.cache);
+            let outcomes = if last.ends_with(b"\r") {
+                // \r is tolerated only before \n; at the very end it is a changed line ending.
+                vec![LineOutcome::Malformed("the last line ends with \\r but no \\n".into())]
+            } else {
+                analyze(lines(&last), self.opts.signatures, &mut self.cache)
+            };
             self.ingest_lines(&last, outcomes);
         }
         let n = self.ids.len() as u64;
@@ -814,7 +824,8 @@ pub fn verify_reader(mut input: impl std::io::Read, opts: Options, threads: usiz
             }
             continue;
         }
-        let cut = if eof { buf.len() } else { buf.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) };
+        // At the end, an unterminated last line goes through `push` so `finish` judges its ending.
+        let cut = buf.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
         if cut == 0 && !eof {
             if buf.len() > MAX_LINE_BYTES * 2 {
                 streaming = true;
@@ -855,6 +866,7 @@ pub fn verify_reader(mut input: impl std::io::Read, opts: Options, threads: usiz
         }
         buf.drain(..cut);
         if eof {
+            v.push(&buf);
             break;
         }
     }
