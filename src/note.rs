@@ -36,7 +36,8 @@ fn valid_name(name: &str) -> bool {
 
 /// Parses a vkey, checking that its key id matches its name and key.
 pub fn parse_vkey(s: &str) -> Result<(String, Key), String> {
-    let mut parts = s.split('+');
+    // The base64 part may itself contain "+": split at the first two only.
+    let mut parts = s.splitn(3, '+');
     let (Some(name), Some(id), Some(k), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err("a verifier key looks like name+1a2b3c4d+AXXX…(base64): three parts separated by '+'".into());
     };
