@@ -7,6 +7,7 @@
 
 pub mod accountability;
 pub mod demo;
+pub mod fuzzing;
 pub mod json;
 pub mod merkle;
 pub mod note;
