@@ -1,0 +1,311 @@
+//! `onus serve`, the collector, and `onus poll create` (docs/SERVE.md).
+//!
+//! - [`store`]: the SQLite database (WAL, synchronous=FULL) of every log's lines;
+//! - [`state`]: what is kept in memory per log (leaves, frontier, ids, polls, checkpoint);
+//! - [`writer`]: the one writer thread: group commit of ballots, sealing;
+//! - [`http`]: the axum routes, refusals, rate limit, CORS and the page folder.
+//!
+//! Parsing, ids, signatures, Merkle trees, notes and receipts all come from the core.
+
+mod http;
+mod state;
+mod store;
+mod writer;
+
+use clap::{Args, Subcommand};
+use onus::demo::{POLL_OPTIONS, POLL_QUESTION};
+use onus::statement::{self, format_time, id_to_hex, Id};
+use rusqlite::TransactionBehavior;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// The data folder when none is given.
+pub const DEFAULT_DATA: &str = ".onus-data";
+/// The log created on first start, with the example poll.
+pub const DEFAULT_LOG: &str = "polls";
+/// The example poll closes this long after the first start.
+pub const EXAMPLE_POLL_DAYS: i64 = 30;
+/// A ballot may be timed at most this many seconds after the collector's clock.
+pub const MAX_CLOCK_AHEAD: i64 = 600;
+/// Ballots waiting for the writer before requests wait for room.
+const QUEUE: usize = 16 * 1024;
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Folder for the database (onus.db) and the log keys (NAME.key, mode 0600); created if missing.
+    #[arg(long, default_value = DEFAULT_DATA)]
+    pub data: PathBuf,
+    /// Address to listen on (port 0 picks a free port; the URL is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// The page folder to serve (poll.html, embed.js, pkg/ ...); build it with `npm run build`.
+    #[arg(long, default_value = "www")]
+    pub www: PathBuf,
+    /// Origin prefix of logs created here: log NAME gets the origin PREFIX/NAME.
+    #[arg(long, default_value = "onus.local")]
+    pub origin: String,
+    /// Sign a checkpoint this often (milliseconds) while there are new statements.
+    #[arg(long, default_value_t = 2000)]
+    pub seal_ms: u64,
+    /// Ballots (and receipt requests) per second per client address; 0 turns the limit off.
+    #[arg(long, default_value_t = 50.0)]
+    pub rate: f64,
+    /// How many a client address may send at once before the rate applies.
+    #[arg(long, default_value_t = 500)]
+    pub burst: u32,
+    /// Most ballots committed in one transaction.
+    #[arg(long, default_value_t = 4096)]
+    pub batch: usize,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PollCommand {
+    /// Add a poll, signed by the log's key, to a log of the data folder (creating the log if
+    /// needed). Safe while `onus serve` runs: the server picks it up within one seal interval.
+    Create {
+        #[arg(long, default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        /// The log (URL name) to add the poll to.
+        #[arg(long, default_value = DEFAULT_LOG)]
+        log: String,
+        #[arg(long)]
+        question: String,
+        /// An answer (2 to 8, in order; repeat the flag).
+        #[arg(long = "option", required = true)]
+        options: Vec<String>,
+        /// When voting ends, RFC 3339 UTC (2026-12-24T18:00:00Z).
+        #[arg(long)]
+        closes: String,
+        /// Show the results before voting (adds "show_results":"always" to the poll's body).
+        #[arg(long)]
+        show_results_before_voting: bool,
+        /// Origin prefix if the log has to be created: PREFIX/LOG.
+        #[arg(long, default_value = "onus.local")]
+        origin: String,
+    },
+}
+
+/// Why a request is refused: the HTTP status and a JSON `{code, message}` body.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+    /// For duplicates: where the statement already is.
+    pub index: Option<u64>,
+    pub retry_after: Option<u64>,
+}
+
+impl Refusal {
+    pub fn new(status: u16, code: &'static str, message: String) -> Refusal {
+        Refusal { status, code, message, index: None, retry_after: None }
+    }
+    pub fn retry(mut self, seconds: u64) -> Refusal {
+        self.retry_after = Some(seconds);
+        self
+    }
+    pub fn duplicate(id: &Id, index: Option<u64>) -> Refusal {
+        let at = index.map_or("already".to_string(), |i| format!("already at index {i}"));
+        let mut r = Refusal::new(409, "statement.duplicate", format!("Statement {} is {at} in the log; it is not added twice. Your ballot counts once.", id_to_hex(id)));
+        r.index = index;
+        r
+    }
+    pub fn storage(e: &str) -> Refusal {
+        Refusal::new(503, "storage.failed", format!("The collector could not store the ballot ({e}); it was not added. Retry in a few seconds.")).retry(2)
+    }
+    pub fn unavailable() -> Refusal {
+        Refusal::new(503, "server.stopping", "The collector is shutting down; the ballot was not added. Retry in a few seconds.".into()).retry(2)
+    }
+    pub fn rate_limited(wait: u64) -> Refusal {
+        Refusal::new(429, "rate.limited", format!("Too many requests from your address; wait {wait} s and retry.")).retry(wait)
+    }
+}
+
+/// Unix seconds now.
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+fn valid_origin_prefix(p: &str) -> Result<(), String> {
+    if p.is_empty() || p.chars().any(|c| c.is_whitespace() || c == '+' || c.is_control()) {
+        return Err(format!("--origin {p:?} must be non-empty with no spaces and no '+' (C2SP tlog-checkpoint); e.g. example.org/onus"));
+    }
+    Ok(())
+}
+
+pub fn poll_command(cmd: PollCommand) -> Result<u8, String> {
+    match cmd {
+        PollCommand::Create { data, log, question, options, closes, show_results_before_voting, origin } => {
+            create_poll(&data, &log, &question, &options, &closes, show_results_before_voting, &origin)
+        }
+    }
+}
+
+fn create_poll(data: &Path, log: &str, question: &str, options: &[String], closes: &str, show_always: bool, origin: &str) -> Result<u8, String> {
+    valid_origin_prefix(origin)?;
+    let closes = statement::parse_time(closes).map_err(|e| format!("--closes: {e}"))?;
+    if question.trim().is_empty() {
+        return Err("--question must not be empty".into());
+    }
+    if !(2..=8).contains(&options.len()) {
+        return Err(format!("a poll has 2 to 8 options (--option A --option B ...); {} given", options.len()));
+    }
+    if options.iter().any(|o| o.trim().is_empty()) {
+        return Err("an --option must not be empty".into());
+    }
+    if !store::valid_log_name(log) {
+        return Err(format!("--log {log:?} must be 1 to 64 of a-z, 0-9 and '-'"));
+    }
+    let now = now();
+    let mut conn = store::open(data)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(store::sql)?;
+    let (row, key, guard) = match store::find_log(&tx, log)? {
+        Some(row) => {
+            let k = crate::keyfile::load(&data.join(&row.key_file)).map_err(|e| e.0)?;
+            (row, k.key, None)
+        }
+        None => {
+            let (row, key, guard) = store::create_log(&tx, data, log, &format!("{origin}/{log}"), now)?;
+            (row, key, Some(guard))
+        }
+    };
+    let spec = store::PollSpec { question, options, closes, show_results_always: show_always };
+    let (id, index) = store::append_poll(&tx, &row, &key, &spec, now)?;
+    tx.commit().map_err(store::sql)?;
+    if let Some(g) = guard {
+        g.keep();
+        eprintln!("created log {log} (origin {}); its key is in {}", row.origin, data.join(&row.key_file).display());
+    }
+    let id = id_to_hex(&id);
+    println!("{id}");
+    let state = if closes <= now { " (already past: the poll is closed from the start)" } else { "" };
+    eprintln!("added poll {index} to log {log}; voting closes {}{state}", format_time(closes));
+    eprintln!("widget: /poll.html?log=/logs/{log}&poll={id}  (a running `onus serve` picks the poll up within one seal interval)");
+    Ok(0)
+}
+
+/// On first start (no logs yet): the `polls` log with the example poll.
+fn ensure_default(conn: &mut rusqlite::Connection, dir: &Path, origin_prefix: &str) -> Result<(), String> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(store::sql)?;
+    let logs: i64 = tx.query_row("SELECT count(*) FROM logs", [], |r| r.get(0)).map_err(store::sql)?;
+    if logs > 0 {
+        return Ok(());
+    }
+    let now = now();
+    let (row, key, guard) = store::create_log(&tx, dir, DEFAULT_LOG, &format!("{origin_prefix}/{DEFAULT_LOG}"), now)?;
+    let options: Vec<String> = POLL_OPTIONS.iter().map(|s| s.to_string()).collect();
+    let closes = now + EXAMPLE_POLL_DAYS * 86400;
+    let spec = store::PollSpec { question: POLL_QUESTION, options: &options, closes, show_results_always: false };
+    store::append_poll(&tx, &row, &key, &spec, now)?;
+    tx.commit().map_err(store::sql)?;
+    guard.keep();
+    eprintln!("onus serve: first start: created log {DEFAULT_LOG} ({}) with the example poll, closing {}", row.origin, format_time(closes));
+    eprintln!("onus serve: the log key is {} (keep it secret; back it up with the database)", dir.join(&row.key_file).display());
+    Ok(())
+}
+
+pub fn serve(args: ServeArgs) -> Result<(), String> {
+    valid_origin_prefix(&args.origin)?;
+    if !(args.rate >= 0.0 && args.rate.is_finite()) {
+        return Err("--rate must be 0 (off) or a positive number of requests per second".into());
+    }
+    let mut conn = store::open(&args.data)?;
+    ensure_default(&mut conn, &args.data, &args.origin)?;
+    // Read before loading, so that anything committed meanwhile is read again.
+    let dv = writer::Writer::current_data_version(&conn)?;
+    let state = writer::load(&conn)?;
+    let problems: usize = state.logs.iter().map(|l| l.problems.len()).sum();
+    if problems > 0 {
+        eprintln!("onus serve: WARNING: {problems} integrity problem(s) in the database (listed above and in GET /logs); readers will see the log fail verification.");
+    }
+    let shared = Arc::new(RwLock::new(state));
+    let (tx, rx) = tokio::sync::mpsc::channel(QUEUE);
+    let w = writer::Writer::new(conn, shared.clone(), args.data.clone(), dv, args.batch);
+    let writer_thread = std::thread::Builder::new().name("onus-writer".into()).spawn(move || w.run(rx)).map_err(|e| format!("cannot start the writer: {e}"))?;
+    if !args.www.join("poll.html").is_file() {
+        eprintln!("onus serve: WARNING: {} has no poll.html; only the API is served (give --www, or run npm run build)", args.www.display());
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let result = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&args.addr).await.map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        announce(addr, &shared, &args);
+        let _ = tx.send(writer::Msg::Seal).await;
+        let ticker = {
+            let tx = tx.clone();
+            let every = Duration::from_millis(args.seal_ms.max(50));
+            tokio::spawn(async move {
+                let mut iv = tokio::time::interval(every);
+                iv.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    iv.tick().await;
+                    if tx.send(writer::Msg::Seal).await.is_err() {
+                        break;
+                    }
+                }
+            })
+        };
+        let app = http::App { shared: shared.clone(), tx: tx.clone(), readers: Arc::new(http::Readers::new(&args.data)), limiter: Arc::new(http::Limiter::new(args.rate, args.burst)) };
+        let router = http::router(app, &args.www);
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            eprintln!("onus serve: stopping: finishing requests, sealing, closing the database");
+            let _ = stopping_tx.send(());
+        });
+        let served = tokio::select! {
+            r = server => r.map_err(|e| format!("server error: {e}")),
+            _ = async { let _ = stopping_rx.await; tokio::time::sleep(Duration::from_secs(5)).await } => Ok(()),
+        };
+        ticker.abort();
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        if tx.send(writer::Msg::Shutdown(done_tx)).await.is_ok() {
+            let _ = done_rx.await;
+        }
+        served
+    });
+    drop(tx);
+    rt.shutdown_timeout(Duration::from_secs(1));
+    let _ = writer_thread.join();
+    result
+}
+
+fn announce(addr: SocketAddr, shared: &RwLock<state::State>, args: &ServeArgs) {
+    let base = format!("http://{addr}");
+    println!("onus serve: listening on {base}");
+    println!("  data     {}", args.data.display());
+    println!("  page     {base}/");
+    let s = shared.read().expect("state lock");
+    for log in &s.logs {
+        let logs_url = format!("/logs/{}", log.name);
+        for p in &log.polls {
+            println!("  widget   {base}/poll.html?log={logs_url}&poll={}", id_to_hex(&p.id));
+        }
+        println!("  trace    {base}{logs_url}/trace.jsonl");
+        println!("  check    onus verify {base}{logs_url}/trace.jsonl --key {}", log.vkey());
+    }
+    println!("  embed    <script src=\"{base}/embed.js\" data-log=\"{base}/logs/{DEFAULT_LOG}\" async></script>");
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

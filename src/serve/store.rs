@@ -1,0 +1,264 @@
+//! The collector's SQLite store: one database file per data folder, every
+//! log's lines in order (statements and checkpoint lines, exactly as served),
+//! and each statement's id and leaf hash as recorded when it was appended.
+//!
+//! Durability: WAL journal, `synchronous=FULL` (the WAL is fsynced at every
+//! commit), and every write in a `BEGIN IMMEDIATE` transaction so that the
+//! server and `onus poll create` never interleave.
+
+use onus::json::Json;
+use onus::merkle;
+use onus::statement::{self, Body, Draft, Hash, Id, Key};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::path::Path;
+use std::time::Duration;
+
+/// The database file inside the data folder.
+pub const DB_FILE: &str = "onus.db";
+/// `PRAGMA user_version` of the schema below.
+const SCHEMA_VERSION: i64 = 1;
+/// How long a writer waits for another one (the server or `onus poll create`).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS logs (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL UNIQUE,   -- the URL name: /logs/{name}
+  origin     TEXT NOT NULL,          -- the checkpoint origin and key name
+  public_key TEXT NOT NULL,          -- base64url Ed25519 key of the log
+  key_file   TEXT NOT NULL,          -- secret key file, relative to the data folder
+  created    TEXT NOT NULL           -- RFC 3339
+);
+CREATE TABLE IF NOT EXISTS lines (
+  log  INTEGER NOT NULL REFERENCES logs(id),
+  seq  INTEGER NOT NULL,             -- line number in trace.jsonl, from 0
+  idx  INTEGER,                      -- statement index; NULL on checkpoint lines
+  id   BLOB,                         -- statement id (32 bytes); NULL on checkpoint lines
+  leaf BLOB,                         -- Merkle leaf hash recorded at append; NULL on checkpoint lines
+  size INTEGER,                      -- tree size of a checkpoint line; NULL on statements
+  line TEXT NOT NULL,                -- the line exactly as served, without its newline
+  PRIMARY KEY (log, seq)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS lines_by_idx ON lines(log, idx) WHERE idx IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS lines_by_id ON lines(log, id) WHERE id IS NOT NULL;
+";
+
+pub fn sql(e: rusqlite::Error) -> String {
+    format!("database error: {e}")
+}
+
+/// Opens (creating if needed) the database of a data folder, in WAL mode with
+/// full synchronous commits, and makes sure the schema is there.
+pub fn open(dir: &Path) -> Result<Connection, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the data folder {}: {e}", dir.display()))?;
+    let path = dir.join(DB_FILE);
+    let mut conn = Connection::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(sql)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(format!("{} cannot use WAL mode (got {mode}); put the data folder on a local file system", path.display()));
+    }
+    conn.pragma_update(None, "synchronous", "FULL").map_err(sql)?;
+    conn.pragma_update(None, "foreign_keys", "ON").map_err(sql)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sql)?;
+    match version {
+        0 => {
+            tx.execute_batch(SCHEMA).map_err(sql)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(sql)?;
+        }
+        SCHEMA_VERSION => {}
+        v => return Err(format!("{} has schema version {v}; this onus knows version {SCHEMA_VERSION}. Use a newer onus.", path.display())),
+    }
+    tx.commit().map_err(sql)?;
+    Ok(conn)
+}
+
+/// A read-only connection for the HTTP handlers (WAL lets them read while the writer writes).
+pub fn open_reader(dir: &Path) -> Result<Connection, String> {
+    let path = dir.join(DB_FILE);
+    let conn = Connection::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
+    conn.pragma_update(None, "query_only", "ON").map_err(sql)?;
+    Ok(conn)
+}
+
+#[derive(Debug, Clone)]
+pub struct LogRow {
+    pub db_id: i64,
+    pub name: String,
+    pub origin: String,
+    pub public: Key,
+    pub key_file: String,
+}
+
+fn log_row(r: &rusqlite::Row) -> rusqlite::Result<(i64, String, String, String, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn to_log_row((db_id, name, origin, public, key_file): (i64, String, String, String, String)) -> Result<LogRow, String> {
+    let public = statement::parse_key(&public).map_err(|e| format!("log {name}: stored public key: {e}"))?;
+    Ok(LogRow { db_id, name, origin, public, key_file })
+}
+
+/// Logs with a database id above `after`, in creation order.
+pub fn logs_after(conn: &Connection, after: i64) -> Result<Vec<LogRow>, String> {
+    let mut st = conn.prepare_cached("SELECT id, name, origin, public_key, key_file FROM logs WHERE id > ?1 ORDER BY id").map_err(sql)?;
+    let rows = st.query_map([after], log_row).map_err(sql)?.collect::<Result<Vec<_>, _>>().map_err(sql)?;
+    rows.into_iter().map(to_log_row).collect()
+}
+
+pub fn find_log(conn: &Connection, name: &str) -> Result<Option<LogRow>, String> {
+    let row = conn
+        .query_row("SELECT id, name, origin, public_key, key_file FROM logs WHERE name = ?1", [name], log_row)
+        .optional()
+        .map_err(sql)?;
+    row.map(to_log_row).transpose()
+}
+
+/// One stored line.
+pub struct StoredRow {
+    pub seq: i64,
+    pub idx: Option<i64>,
+    pub id: Option<Vec<u8>>,
+    pub leaf: Option<Vec<u8>>,
+    pub size: Option<i64>,
+    pub line: String,
+}
+
+/// Calls `f` on every line of log `log` after line `after_seq`, in order.
+pub fn rows_after(conn: &Connection, log: i64, after_seq: i64, mut f: impl FnMut(StoredRow)) -> Result<(), String> {
+    let mut st = conn.prepare_cached("SELECT seq, idx, id, leaf, size, line FROM lines WHERE log = ?1 AND seq > ?2 ORDER BY seq").map_err(sql)?;
+    let mut rows = st.query(params![log, after_seq]).map_err(sql)?;
+    while let Some(r) = rows.next().map_err(sql)? {
+        f(StoredRow { seq: r.get(0).map_err(sql)?, idx: r.get(1).map_err(sql)?, id: r.get(2).map_err(sql)?, leaf: r.get(3).map_err(sql)?, size: r.get(4).map_err(sql)?, line: r.get(5).map_err(sql)? });
+    }
+    Ok(())
+}
+
+pub fn insert_statement(conn: &Connection, log: i64, seq: i64, idx: u64, id: &Id, leaf: &Hash, line: &str) -> rusqlite::Result<()> {
+    let mut st = conn.prepare_cached("INSERT INTO lines (log, seq, idx, id, leaf, size, line) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)")?;
+    st.execute(params![log, seq, idx as i64, &id[..], &leaf[..], line])?;
+    Ok(())
+}
+
+pub fn insert_checkpoint(conn: &Connection, log: i64, seq: i64, size: u64, line: &str) -> rusqlite::Result<()> {
+    let mut st = conn.prepare_cached("INSERT INTO lines (log, seq, idx, id, leaf, size, line) VALUES (?1, ?2, NULL, NULL, NULL, ?3, ?4)")?;
+    st.execute(params![log, seq, size as i64, line])?;
+    Ok(())
+}
+
+/// The next line number and statement index of a log.
+pub fn next_positions(conn: &Connection, log: i64) -> Result<(i64, u64), String> {
+    conn.query_row("SELECT coalesce(max(seq) + 1, 0), coalesce(max(idx) + 1, 0) FROM lines WHERE log = ?1", [log], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64)))
+        .map_err(sql)
+}
+
+/// The statement line at index `idx` of a log.
+pub fn statement_line(conn: &Connection, log: i64, idx: u64) -> Result<Option<String>, String> {
+    conn.query_row("SELECT line FROM lines WHERE log = ?1 AND idx = ?2", params![log, idx as i64], |r| r.get(0)).optional().map_err(sql)
+}
+
+/// `[a-z0-9][a-z0-9-]{0,63}`: a log's name, used in URLs and file names.
+pub fn valid_log_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    !b.is_empty() && b.len() <= 64 && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit()) && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+}
+
+/// A statement signed by a log key, as its canonical line, id and leaf hash;
+/// refused unless the core parses it back as a valid statement of that kind.
+pub fn signed_line(key: &ed25519_dalek::SigningKey, kind: &str, time: i64, refs: &[Id], body: Json) -> Result<(String, Id, Hash), String> {
+    let (line, id) = statement::sign_statement(key, &Draft { kind, time, refs, body });
+    let st = statement::parse_statement(line.as_bytes()).map_err(|e| format!("refusing to write a malformed {kind} statement: {e}"))?;
+    if let Body::Invalid(why) = &st.body {
+        return Err(format!("refusing to write the {kind} statement: {why} (FORMAT.md section 4)"));
+    }
+    Ok((line, id, merkle::leaf_hash(&st.id, &st.sig)))
+}
+
+fn s(v: &str) -> Json {
+    Json::Str(v.to_string())
+}
+
+/// Creates log `name` inside the caller's write transaction: a new key file
+/// (mode 0600) in `dir`, the log's row, and its genesis `log` statement.
+/// Returns the log and its key; the caller must remove the key file if the
+/// transaction does not commit (see [`KeyFileGuard`]).
+pub fn create_log(conn: &Connection, dir: &Path, name: &str, origin: &str, now: i64) -> Result<(LogRow, ed25519_dalek::SigningKey, KeyFileGuard), String> {
+    if !valid_log_name(name) {
+        return Err(format!("log name {name:?} must be 1 to 64 of a-z, 0-9 and '-' (it is used in URLs and file names)"));
+    }
+    if origin.is_empty() || origin.chars().any(|c| c.is_whitespace() || c == '+' || c.is_control()) {
+        return Err(format!("origin {origin:?} must be non-empty with no spaces and no '+' (C2SP tlog-checkpoint)"));
+    }
+    let key_file = format!("{name}.key");
+    let path = dir.join(&key_file);
+    if path.exists() {
+        return Err(format!(
+            "{} exists but the database has no log {name:?}. A log key must never sign two histories: move the old key away if you really start over, or restore the database that goes with it.",
+            path.display()
+        ));
+    }
+    let key = crate::keyfile::generate().map_err(|e| e.0)?;
+    crate::keyfile::write_new(&path, origin, &key).map_err(|e| e.0)?;
+    let guard = KeyFileGuard { path: Some(path) };
+    let public = key.verifying_key().to_bytes();
+    conn.execute(
+        "INSERT INTO logs (name, origin, public_key, key_file, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![name, origin, statement::key_to_string(&public), key_file, statement::format_time(now)],
+    )
+    .map_err(sql)?;
+    let db_id = conn.last_insert_rowid();
+    let body = Json::Obj(vec![("origin".into(), s(origin)), ("roster".into(), Json::Arr(vec![]))]);
+    let (line, id, leaf) = signed_line(&key, "log", now, &[], body)?;
+    insert_statement(conn, db_id, 0, 0, &id, &leaf, &line).map_err(sql)?;
+    Ok((LogRow { db_id, name: name.into(), origin: origin.into(), public, key_file }, key, guard))
+}
+
+/// Removes a key file just written unless [`KeyFileGuard::keep`] is called
+/// (after the transaction that records its log has committed).
+pub struct KeyFileGuard {
+    path: Option<std::path::PathBuf>,
+}
+
+impl KeyFileGuard {
+    pub fn keep(mut self) {
+        self.path = None;
+    }
+}
+
+impl Drop for KeyFileGuard {
+    fn drop(&mut self) {
+        if let Some(p) = self.path.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// What a poll asks.
+pub struct PollSpec<'a> {
+    pub question: &'a str,
+    pub options: &'a [String],
+    pub closes: i64,
+    /// Results may be shown before voting (`"show_results":"always"` in the body).
+    pub show_results_always: bool,
+}
+
+/// Appends a `poll` statement signed by the log key inside the caller's write transaction.
+pub fn append_poll(conn: &Connection, log: &LogRow, key: &ed25519_dalek::SigningKey, poll: &PollSpec, now: i64) -> Result<(Id, u64), String> {
+    if key.verifying_key().to_bytes() != log.public {
+        return Err(format!("the key file {} does not hold the key of log {}", log.key_file, log.name));
+    }
+    let mut body = vec![
+        ("question".to_string(), s(poll.question)),
+        ("options".to_string(), Json::Arr(poll.options.iter().map(|o| s(o)).collect())),
+        ("closes".to_string(), s(&statement::format_time(poll.closes))),
+    ];
+    if poll.show_results_always {
+        body.push(("show_results".to_string(), s("always")));
+    }
+    let (line, id, leaf) = signed_line(key, "poll", now, &[], Json::Obj(body))?;
+    let (seq, idx) = next_positions(conn, log.db_id)?;
+    insert_statement(conn, log.db_id, seq, idx, &id, &leaf, &line).map_err(sql)?;
+    Ok((id, idx))
+}

@@ -1,0 +1,366 @@
+//! The one writer: group commit of ballots and sealing of checkpoints.
+//!
+//! Request tasks parse ballots and check their signatures (the costly part,
+//! spread over all cores), then hand them over a channel to this thread. It
+//! takes everything waiting (up to a batch), checks what depends on the log's
+//! state (poll, choice, closing time, duplicates), appends the batch in ONE
+//! `BEGIN IMMEDIATE` transaction, commits (an fsync of the WAL), and only then
+//! answers each request. While it waits for the disk, the next batch queues up,
+//! so one fsync is shared by many ballots.
+//!
+//! Other processes (`onus poll create`) may append to the same database; inside
+//! each transaction the writer reads what they added (`PRAGMA data_version`
+//! tells it whether anything changed) before it appends.
+
+use super::state::{LogState, PollInfo, Sealed, State};
+use super::store::{self, sql};
+use super::{now, Refusal, MAX_CLOCK_AHEAD};
+use ed25519_dalek::SigningKey;
+use onus::merkle;
+use onus::note;
+use onus::statement::{format_time, id_to_hex, Body, Hash, Id, Statement};
+use rusqlite::Connection;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use tokio::sync::{mpsc, oneshot};
+
+/// A ballot whose signature has been checked, waiting for the writer.
+pub struct Ballot {
+    pub log: String,
+    pub st: Statement,
+    /// The canonical line to store.
+    pub line: String,
+    pub reply: oneshot::Sender<Result<Accepted, Refusal>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Accepted {
+    pub index: u64,
+    pub id: Id,
+}
+
+pub enum Msg {
+    Ballot(Ballot),
+    /// Sign a checkpoint for every log with unsealed statements.
+    Seal,
+    /// Seal, then stop; answers when done.
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// Reads every log of the database into memory (on start).
+pub fn load(conn: &Connection) -> Result<State, String> {
+    let mut state = State::default();
+    for row in store::logs_after(conn, 0)? {
+        let mut log = LogState::new(row);
+        store::rows_after(conn, log.db_id, -1, |r| log.ingest(r))?;
+        state.add(log);
+    }
+    Ok(state)
+}
+
+/// Reads what other processes appended since we last looked: new logs and new lines.
+fn sync(conn: &Connection, shared: &RwLock<State>) -> Result<(), String> {
+    let (max_id, tails): (i64, Vec<(usize, i64, i64)>) = {
+        let s = shared.read().expect("state lock");
+        (s.max_log_id, s.logs.iter().enumerate().map(|(i, l)| (i, l.db_id, l.next_seq)).collect())
+    };
+    let mut new_rows = Vec::new();
+    for (pos, db_id, next_seq) in tails {
+        let mut rows = Vec::new();
+        store::rows_after(conn, db_id, next_seq - 1, |r| rows.push(r))?;
+        if !rows.is_empty() {
+            new_rows.push((pos, rows));
+        }
+    }
+    let mut new_logs = Vec::new();
+    for row in store::logs_after(conn, max_id)? {
+        let mut log = LogState::new(row);
+        store::rows_after(conn, log.db_id, -1, |r| log.ingest(r))?;
+        new_logs.push(log);
+    }
+    if new_rows.is_empty() && new_logs.is_empty() {
+        return Ok(());
+    }
+    let mut s = shared.write().expect("state lock");
+    for (pos, rows) in new_rows {
+        let log = &mut s.logs[pos];
+        let before = log.size();
+        for r in rows {
+            log.ingest(r);
+        }
+        eprintln!("onus serve: log {}: read {} statement(s) another process appended", log.name, log.size() - before);
+    }
+    for log in new_logs {
+        eprintln!("onus serve: log {} ({}) created by another process", log.name, log.origin);
+        s.add(log);
+    }
+    Ok(())
+}
+
+fn data_version(conn: &Connection) -> Result<i64, String> {
+    conn.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(sql)
+}
+
+struct Pending {
+    log_pos: usize,
+    db_id: i64,
+    seq: i64,
+    index: u64,
+    id: Id,
+    leaf: Hash,
+}
+
+pub struct Writer {
+    conn: Connection,
+    shared: Arc<RwLock<State>>,
+    dir: PathBuf,
+    keys: HashMap<i64, SigningKey>,
+    /// Logs whose key could not be loaded (reported once).
+    key_trouble: HashSet<i64>,
+    data_version: i64,
+    max_batch: usize,
+}
+
+impl Writer {
+    /// `data_version` must have been read on `conn` before the state was loaded.
+    pub fn new(conn: Connection, shared: Arc<RwLock<State>>, dir: PathBuf, data_version: i64, max_batch: usize) -> Writer {
+        Writer { conn, shared, dir, keys: HashMap::new(), key_trouble: HashSet::new(), data_version, max_batch: max_batch.max(1) }
+    }
+
+    pub fn current_data_version(conn: &Connection) -> Result<i64, String> {
+        data_version(conn)
+    }
+
+    pub fn run(mut self, mut rx: mpsc::Receiver<Msg>) {
+        while let Some(first) = rx.blocking_recv() {
+            let mut ballots = Vec::new();
+            let mut seal = false;
+            let mut stop = None;
+            let mut take = |m: Msg, ballots: &mut Vec<Ballot>| match m {
+                Msg::Ballot(b) => ballots.push(b),
+                Msg::Seal => seal = true,
+                Msg::Shutdown(done) => stop = Some(done),
+            };
+            take(first, &mut ballots);
+            while ballots.len() < self.max_batch {
+                match rx.try_recv() {
+                    Ok(m) => take(m, &mut ballots),
+                    Err(_) => break,
+                }
+            }
+            if !ballots.is_empty() {
+                self.commit_ballots(ballots);
+            }
+            if seal || stop.is_some() {
+                if let Err(e) = self.seal() {
+                    eprintln!("onus serve: sealing failed: {e}");
+                }
+            }
+            if let Some(done) = stop {
+                let _ = done.send(());
+                return;
+            }
+        }
+    }
+
+    fn begin(&mut self) -> Result<(), String> {
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(sql)?;
+        let dv = data_version(&self.conn);
+        let synced = dv.and_then(|dv| {
+            if dv != self.data_version {
+                sync(&self.conn, &self.shared)?;
+                self.data_version = dv;
+            }
+            Ok(())
+        });
+        if let Err(e) = synced {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<(), String> {
+        if let Err(e) = self.conn.execute_batch("COMMIT") {
+            if !self.conn.is_autocommit() {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            }
+            return Err(sql(e));
+        }
+        Ok(())
+    }
+
+    fn commit_ballots(&mut self, ballots: Vec<Ballot>) {
+        if let Err(e) = self.begin() {
+            for b in ballots {
+                let _ = b.reply.send(Err(Refusal::storage(&e)));
+            }
+            return;
+        }
+        let now = now();
+        let mut pending: Vec<(Ballot, Pending)> = Vec::with_capacity(ballots.len());
+        {
+            let state = self.shared.read().expect("state lock");
+            let mut next: HashMap<usize, (i64, u64)> = HashMap::new();
+            let mut in_batch: HashSet<(usize, Id)> = HashSet::new();
+            for b in ballots {
+                let pos = match check(&state, &b, now) {
+                    Ok(pos) => pos,
+                    Err(r) => {
+                        let _ = b.reply.send(Err(r));
+                        continue;
+                    }
+                };
+                if !in_batch.insert((pos, b.st.id)) {
+                    let _ = b.reply.send(Err(Refusal::duplicate(&b.st.id, None)));
+                    continue;
+                }
+                let log = &state.logs[pos];
+                let at = next.entry(pos).or_insert((log.next_seq, log.size()));
+                let p = Pending { log_pos: pos, db_id: log.db_id, seq: at.0, index: at.1, id: b.st.id, leaf: merkle::leaf_hash(&b.st.id, &b.st.sig) };
+                at.0 += 1;
+                at.1 += 1;
+                pending.push((b, p));
+            }
+        }
+        let written = pending.iter().try_for_each(|(b, p)| store::insert_statement(&self.conn, p.db_id, p.seq, p.index, &p.id, &p.leaf, &b.line)).map_err(sql);
+        let result = match written {
+            Ok(()) => self.commit(),
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        };
+        if let Err(e) = result {
+            eprintln!("onus serve: could not commit {} ballot(s): {e}", pending.len());
+            for (b, _) in pending {
+                let _ = b.reply.send(Err(Refusal::storage(&e)));
+            }
+            return;
+        }
+        // Durable: now the ballots exist, in memory and for the requests.
+        let mut state = self.shared.write().expect("state lock");
+        let mut replies = Vec::with_capacity(pending.len());
+        for (b, p) in pending {
+            state.logs[p.log_pos].push_statement(p.id, p.leaf, None);
+            replies.push((b.reply, Accepted { index: p.index, id: p.id }));
+        }
+        drop(state);
+        for (reply, acc) in replies {
+            let _ = reply.send(Ok(acc));
+        }
+    }
+
+    fn key_for(&mut self, log: &LogState) -> Option<SigningKey> {
+        if let Some(k) = self.keys.get(&log.db_id) {
+            return Some(k.clone());
+        }
+        let path = self.dir.join(&log.key_file);
+        let loaded = crate::keyfile::load(&path).map_err(|e| e.0).and_then(|k| {
+            if k.key.verifying_key().to_bytes() == log.public {
+                Ok(k.key)
+            } else {
+                Err(format!("{} does not hold the key of log {}", path.display(), log.name))
+            }
+        });
+        match loaded {
+            Ok(k) => {
+                self.keys.insert(log.db_id, k.clone());
+                Some(k)
+            }
+            Err(e) => {
+                if self.key_trouble.insert(log.db_id) {
+                    eprintln!("onus serve: WARNING: cannot seal log {}: {e}", log.name);
+                }
+                None
+            }
+        }
+    }
+
+    /// Signs a checkpoint of every log that has statements no checkpoint covers.
+    fn seal(&mut self) -> Result<(), String> {
+        let changed = data_version(&self.conn)? != self.data_version;
+        let unsealed = self.shared.read().expect("state lock").logs.iter().any(|l| l.unsealed() > 0);
+        if !changed && !unsealed {
+            return Ok(());
+        }
+        self.begin()?;
+        let mut made: Vec<(usize, Sealed)> = Vec::new();
+        let todo: Vec<usize> = self.shared.read().expect("state lock").logs.iter().enumerate().filter(|(_, l)| l.unsealed() > 0).map(|(i, _)| i).collect();
+        let mut failed = None;
+        for pos in todo {
+            let shared = self.shared.clone();
+            let state = shared.read().expect("state lock");
+            let log = &state.logs[pos];
+            let Some(key) = self.key_for(log) else { continue };
+            let (size, root) = (log.size(), log.frontier.root());
+            let signed = note::sign_note(&note::checkpoint_text(&log.origin, size, &root), &log.origin, &key);
+            let line = onus::demo::checkpoint_line(&signed);
+            if let Err(e) = store::insert_checkpoint(&self.conn, log.db_id, log.next_seq, size, &line) {
+                failed = Some(sql(e));
+                break;
+            }
+            made.push((pos, Sealed { size, root, note: signed }));
+        }
+        if let Some(e) = failed {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Err(e);
+        }
+        if made.is_empty() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Ok(());
+        }
+        self.commit()?;
+        let mut state = self.shared.write().expect("state lock");
+        for (pos, sealed) in made {
+            state.logs[pos].push_checkpoint(sealed);
+        }
+        Ok(())
+    }
+}
+
+/// What depends on the log: the log and its poll, the choice, the time, duplicates.
+fn check(state: &State, b: &Ballot, now: i64) -> Result<usize, Refusal> {
+    let Some(&pos) = state.by_name.get(&b.log) else {
+        return Err(Refusal::new(404, "log.unknown", format!("There is no log named {:?} on this collector. GET /logs lists its logs.", b.log)));
+    };
+    let log = &state.logs[pos];
+    if log.polls.is_empty() {
+        return Err(Refusal::new(422, "log.not-poll", format!("Log {:?} has no poll, so it takes no ballots. Post ballots to the log of the poll (GET /logs lists the polls).", log.name)));
+    }
+    let target = b.st.refs[0];
+    let poll: &PollInfo = match log.poll_by_id.get(&target) {
+        Some(&p) => &log.polls[p],
+        None => {
+            return Err(match log.ids.get(&target) {
+                Some(i) => Refusal::new(422, "poll.unknown", format!("The ballot refers to statement {i} of log {:?}, which is not a poll. Refer to the poll statement's id.", log.name)),
+                None => Refusal::new(422, "ref.dangling", format!("The ballot refers to {}, which is not a statement of log {:?}. Check the poll id (GET /logs lists the polls).", id_to_hex(&target), log.name)),
+            })
+        }
+    };
+    let Body::Vote { choice } = b.st.body else {
+        return Err(Refusal::new(422, "body.invalid", "A ballot's body is {\"choice\": N}.".into()));
+    };
+    if choice < 0 || choice as usize >= poll.options.len() {
+        let n = poll.options.len();
+        return Err(Refusal::new(422, "body.invalid", format!("Choice {choice} is out of range: the poll has {n} options, numbered 0 to {}.", n - 1)));
+    }
+    if now > poll.closes {
+        return Err(Refusal::new(422, "vote.late", format!("The poll closed at {}; ballots are no longer accepted. Its result stays in the log.", format_time(poll.closes))));
+    }
+    if b.st.time > poll.closes {
+        return Err(Refusal::new(422, "vote.late", format!("The ballot is timed {}, after the poll closes ({}). Time it now, and check your device's clock.", format_time(b.st.time), format_time(poll.closes))));
+    }
+    if b.st.time > now + MAX_CLOCK_AHEAD {
+        return Err(Refusal::new(
+            422,
+            "time.future",
+            format!("The ballot is timed {}, but the collector's clock says {}. Check your device's clock and vote again.", format_time(b.st.time), format_time(now)),
+        ));
+    }
+    if let Some(&i) = log.ids.get(&b.st.id) {
+        return Err(Refusal::duplicate(&b.st.id, Some(i)));
+    }
+    Ok(pos)
+}
