@@ -68,3 +68,45 @@ export async function screenshot(page, name) {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+// ---- Added for the page tests (tests/browser/page*.test.mjs) ----
+
+/** A fresh context and page; `errors` collects page errors and console errors. */
+export async function openPage(browser, { viewport = { width: 1200, height: 900 }, ...opts } = {}) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true, ...opts });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  return { context, page, errors };
+}
+
+/** Waits until the page's verification ended; returns data-onus-status. */
+export async function waitForResult(page, timeout = 60_000) {
+  await page.waitForFunction(() => {
+    const s = document.documentElement.dataset.onusStatus;
+    return s && s !== 'running' && s !== 'idle';
+  }, null, { timeout, polling: 50 });
+  return page.evaluate(() => document.documentElement.dataset.onusStatus);
+}
+
+/** The CLI's report for a file, parsed (`onus verify --json [...args] FILE`). */
+export function cliReport(file, args = []) {
+  const r = onus(['verify', '--json', ...args, file]);
+  if (!r.stdout) throw new Error(`onus verify failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Screenshot of the viewport only (the top of the page), or of one element. */
+export async function screenshotTop(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  const path = join(SHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: false });
+  return path;
+}
+export async function screenshotOf(locator, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  const path = join(SHOTS, `${name}.png`);
+  await locator.screenshot({ path });
+  return path;
+}
