@@ -14,23 +14,25 @@ use hashbrown::HashMap;
 
 #[derive(Debug, Clone)]
 pub enum Fact {
-    Compute { output: Hash },
     Attest { pass: bool },
     Fault { blame: Key, what: String },
     Accept { remedy: String, amount: Option<String> },
     Resolve { done: bool },
 }
 
+/// Memory per statement matters here (a million statements must fit in a
+/// browser tab), so computes are kept as compact per-request records and
+/// passing attests not at all.
 #[derive(Default)]
 pub struct Collector {
-    /// Incident-relevant statements: index -> (fact, resolved refs).
+    /// Detections, acceptances, resolutions: index, fact, resolved refs.
     facts: Vec<(u32, Fact, Vec<u32>)>,
     /// First compute of each request: request index -> (compute index, output).
     first_compute: HashMap<u32, (u32, Hash)>,
     /// Later computes of a request that already had one.
     more_computes: HashMap<u32, Vec<(u32, Hash)>>,
-    /// compute index -> the requests it answers (for timelines).
-    compute_requests: HashMap<u32, Vec<u32>>,
+    /// compute index -> the first request it answers (for timelines).
+    compute_request: HashMap<u32, u32>,
 }
 
 struct UnionFind {
@@ -62,42 +64,35 @@ impl UnionFind {
     }
 }
 
-/// Kind numbers from `verify::KNOWN_KINDS`.
-const KIND_REQUEST: u16 = 3;
+/// Kind number of `compute` in `verify::KNOWN_KINDS`.
 const KIND_COMPUTE: u16 = 5;
 
 impl Collector {
-    pub fn add(&mut self, index: u32, fact: Fact, refs: Vec<u32>) {
-        match &fact {
-            Fact::Compute { output } => {
-                // `refs` are resolved, so the kinds are known to the caller only; the
-                // requests among them are picked out at finish.
-                self.compute_requests.insert(index, refs.clone());
-                self.facts.push((index, Fact::Compute { output: *output }, refs));
-                return;
+    /// Records a compute answering `requests` (its refs that are requests).
+    pub fn add_compute(&mut self, index: u32, output: Hash, requests: impl Iterator<Item = u32>) {
+        for r in requests {
+            self.compute_request.entry(index).or_insert(r);
+            match self.first_compute.get(&r) {
+                None => {
+                    self.first_compute.insert(r, (index, output));
+                }
+                Some(_) => self.more_computes.entry(r).or_default().push((index, output)),
             }
-            _ => {}
         }
-        self.facts.push((index, fact, refs));
+    }
+
+    /// Records a detection, acceptance or resolution with its resolved refs.
+    pub fn add(&mut self, index: u32, fact: Fact, refs: Vec<u32>) {
+        match fact {
+            Fact::Attest { pass: true } => {} // not part of any incident by itself
+            fact => self.facts.push((index, fact, refs)),
+        }
     }
 
     /// Builds the incidents; also returns the silent disagreements found
     /// (first compute index, differing compute index) for findings.
     pub fn finish(&mut self, kinds: &[u16], actors: &[u32], actor_keys: &[Key]) -> (Vec<Incident>, Vec<(u32, u32)>) {
         let actor_of = |i: u32| actor_keys.get(actors[i as usize] as usize).copied();
-        // Computes per request, for silent disagreement.
-        for (index, fact, refs) in &self.facts {
-            if let Fact::Compute { output } = fact {
-                for &r in refs.iter().filter(|&&r| kinds[r as usize] == KIND_REQUEST) {
-                    match self.first_compute.get(&r) {
-                        None => {
-                            self.first_compute.insert(r, (*index, *output));
-                        }
-                        Some(_) => self.more_computes.entry(r).or_default().push((*index, *output)),
-                    }
-                }
-            }
-        }
         // Which statements a detection references.
         let mut detected_targets: hashbrown::HashSet<u32> = Default::default();
         for (_, fact, refs) in &self.facts {
@@ -131,7 +126,7 @@ impl Collector {
         for (index, fact, refs) in &self.facts {
             let links = match fact {
                 Fact::Fault { .. } | Fact::Attest { pass: false } | Fact::Accept { .. } | Fact::Resolve { .. } => true,
-                Fact::Attest { pass: true } | Fact::Compute { .. } => false,
+                Fact::Attest { pass: true } => false,
             };
             if links {
                 uf.find(*index);
@@ -220,8 +215,8 @@ impl Collector {
             // The timeline: members plus the requests their computes answer.
             let mut statements: Vec<u64> = g.members.iter().map(|&m| m as u64).collect();
             for &m in &g.members {
-                if let Some(reqs) = self.compute_requests.get(&m) {
-                    statements.extend(reqs.iter().filter(|&&r| kinds[r as usize] == KIND_REQUEST).map(|&r| r as u64));
+                if let Some(&r) = self.compute_request.get(&m) {
+                    statements.push(r as u64);
                 }
             }
             statements.sort_unstable();

@@ -238,6 +238,8 @@ impl Gen {
     }
 
     fn vote(&mut self) {
+        // A second passes, so a voter repeating a vote makes a new statement, not a duplicate.
+        self.time += 1;
         let v = (self.rng.next_u32() as usize) % self.voted.len();
         let voter = self.members.iter().position(|m| m.role == "voter").expect("voters") + v;
         // Choices lean toward "both are essential", as the project's first poll did.

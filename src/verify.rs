@@ -145,6 +145,7 @@ pub fn lines(buf: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// Kinds the verifier acts on, interned first so their numbers are fixed.
 const KNOWN_KINDS: [&str; 12] = ["", "log", "roster", "request", "model", "compute", "attest", "fault", "accept", "resolve", "poll", "vote"];
 pub const KIND_MALFORMED: u16 = 0;
+const KIND_REQUEST: u16 = 3;
 
 /// Per-statement flags.
 const USABLE: u8 = 1; // well-formed, signature valid, body valid, not a duplicate
@@ -492,8 +493,11 @@ impl Verifier {
             if let Body::Poll { question, options, closes } = &st.body {
                 self.tally.poll(index as u32, id, question.clone(), options.clone(), *closes);
             }
+            if let Body::Compute { output } = &st.body {
+                let kinds = &self.kinds;
+                self.incidents.add_compute(index as u32, *output, resolved.iter().copied().filter(|&r| kinds[r as usize] == KIND_REQUEST));
+            }
             let fact = match &st.body {
-                Body::Compute { output } => Some(Fact::Compute { output: *output }),
                 Body::Attest { pass, .. } => Some(Fact::Attest { pass: *pass }),
                 Body::Fault { blame, what } => Some(Fact::Fault { blame: *blame, what: what.clone() }),
                 Body::Accept { remedy, amount } => Some(Fact::Accept { remedy: remedy.clone(), amount: amount.clone() }),

@@ -205,6 +205,7 @@ fn the_demo_has_all_four_categories() {
     assert!(r.incidents.iter().any(|i| i.stepped_forward_role == Some(SteppedForward::PartyAtFault)));
     assert!(r.incidents.iter().any(|i| i.resolved) && r.incidents.iter().any(|i| i.disputed));
     assert_eq!(r.statements, 20_000);
+    assert!(!r.findings.iter().any(|f| f.code == onus::Code::StatementDuplicate), "the demo never repeats a statement");
     assert!(r.polls[0].voters > 0 && r.polls[0].superseded > 0);
     // Deterministic per seed.
     let mut again = Vec::new();
