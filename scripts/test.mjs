@@ -7,6 +7,6 @@ import { dirname, join } from 'node:path';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sh = (cmd) => { console.log(`test: $ ${cmd}`); execSync(cmd, { stdio: 'inherit', cwd: root }); };
 
-sh('cargo test --release --all-features');
+sh('cargo test --all-features');
 sh('node scripts/build.mjs');
 sh('node --test --test-concurrency=1 tests/browser/');
