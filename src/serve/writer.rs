@@ -120,12 +120,16 @@ pub struct Writer {
     key_trouble: HashSet<i64>,
     data_version: i64,
     max_batch: usize,
+    /// Ballots committed, and the transactions that committed them.
+    committed: u64,
+    transactions: u64,
+    largest_batch: usize,
 }
 
 impl Writer {
     /// `data_version` must have been read on `conn` before the state was loaded.
     pub fn new(conn: Connection, shared: Arc<RwLock<State>>, dir: PathBuf, data_version: i64, max_batch: usize) -> Writer {
-        Writer { conn, shared, dir, keys: HashMap::new(), key_trouble: HashSet::new(), data_version, max_batch: max_batch.max(1) }
+        Writer { conn, shared, dir, keys: HashMap::new(), key_trouble: HashSet::new(), data_version, max_batch: max_batch.max(1), committed: 0, transactions: 0, largest_batch: 0 }
     }
 
     pub fn current_data_version(conn: &Connection) -> Result<i64, String> {
@@ -158,6 +162,15 @@ impl Writer {
                 }
             }
             if let Some(done) = stop {
+                if self.transactions > 0 {
+                    eprintln!(
+                        "onus serve: committed {} ballot(s) in {} transaction(s) (group commit: {:.1} per fsync on average, {} at most)",
+                        self.committed,
+                        self.transactions,
+                        self.committed as f64 / self.transactions as f64,
+                        self.largest_batch
+                    );
+                }
                 let _ = done.send(());
                 return;
             }
@@ -240,6 +253,11 @@ impl Writer {
             return;
         }
         // Durable: now the ballots exist, in memory and for the requests.
+        if !pending.is_empty() {
+            self.committed += pending.len() as u64;
+            self.transactions += 1;
+            self.largest_batch = self.largest_batch.max(pending.len());
+        }
         let mut state = self.shared.write().expect("state lock");
         let mut replies = Vec::with_capacity(pending.len());
         for (b, p) in pending {
