@@ -184,3 +184,33 @@ test('an HTML page instead of a trace: failed, with a "not a trace" hint', async
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a Rust panic is shown as a readable error, not a blank page', async () => {
+  // Serve the page with a stand-in for pkg/onus.js whose finish() traps the way a
+  // Rust panic does (RuntimeError: unreachable) and whose lastPanic() has a message.
+  const wrapper = `export * from '/pkg-real/onus.js';
+import init, { TraceVerifier } from '/pkg-real/onus.js';
+export default init;
+TraceVerifier.prototype.finish = function () { throw new WebAssembly.RuntimeError('unreachable'); };
+export function lastPanic() { return 'panicked at src/verify.rs:1:1: a test panic'; }
+`;
+  const pdir = mkdtempSync(join(tmpdir(), 'onus-page-panic-'));
+  symlinkSync(join(WWW, 'pkg'), join(pdir, 'pkg-real'));
+  const psrv = await serveStatic([WWW, pdir, dir], {
+    '/pkg/onus.js': (req, res) => { res.writeHead(200, { 'content-type': 'text/javascript' }); res.end(wrapper); },
+  });
+  const { page, errors, context } = await openPage(browser);
+  try {
+    await page.goto(`${psrv.url}/?trace=d300.jsonl`);
+    assert.equal(await waitForResult(page), 'error');
+    const box = page.locator('#error');
+    assert.equal(await box.getAttribute('data-kind'), 'panic');
+    assert.match(await box.textContent(), /The verifier stopped on an internal error[\s\S]*a test panic[\s\S]*says nothing about whether the trace is good/);
+    assert.equal(await page.evaluate(() => window.onusReport), undefined);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await psrv.close();
+    rmSync(pdir, { recursive: true, force: true });
+  }
+});

@@ -91,7 +91,7 @@ let VARIANTS;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'onus-page-report-'));
-  for (const [n, name] of [[300, 'd300.jsonl'], [2000, 'demo.jsonl'], [3000, 'd3000.jsonl']]) {
+  for (const [n, name] of [[300, 'd300.jsonl'], [2000, 'd2000.jsonl'], [3000, 'd3000.jsonl']]) {
     const r = onus(['demo', '--statements', String(n), '--out', join(dir, name)]);
     assert.equal(r.status, 0, r.stderr);
   }
@@ -110,13 +110,13 @@ after(async () => {
 test('the demo: verdict, report equal to the CLI, poll view, incidents, explorer, screenshots', async (t) => {
   const { page, errors, context } = await openPage(browser);
   const t0 = Date.now();
-  await page.goto(`${srv.url}/?trace=demo.jsonl`);
+  await page.goto(`${srv.url}/?trace=d2000.jsonl`);
   assert.equal(await waitForResult(page), 'verified');
   const ms = Date.now() - t0;
   t.diagnostic(`2000-statement demo: verdict ${ms} ms after navigation (in-page verification ${await page.locator('.verdict').getAttribute('data-elapsed')} ms)`);
 
   const report = await page.evaluate(() => window.onusReport);
-  assert.deepEqual(report, cliReport(join(dir, 'demo.jsonl')));
+  assert.deepEqual(report, cliReport(join(dir, 'd2000.jsonl')));
 
   // The verdict in words, first.
   await assert.doesNotReject(page.locator('#verdict-word', { hasText: 'Verified' }).waitFor());
@@ -265,7 +265,7 @@ test('tampered variants: the page agrees with the CLI on every one', async (t) =
 
 test('phone width (375px): everything fits, nothing scrolls sideways', async () => {
   const { page, errors, context } = await openPage(browser, { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
-  await page.goto(`${srv.url}/?trace=demo.jsonl`);
+  await page.goto(`${srv.url}/?trace=d2000.jsonl`);
   assert.equal(await waitForResult(page), 'verified');
   await page.locator('#poll .pbar').nth(2).click();
   await page.locator('#incidents .incident-head').first().click();
