@@ -267,6 +267,7 @@ test('phone width (375px): everything fits, nothing scrolls sideways', async () 
   const { page, errors, context } = await openPage(browser, { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
   await page.goto(`${srv.url}/?trace=d2000.jsonl`);
   assert.equal(await waitForResult(page), 'verified');
+  await screenshotTop(page, 'phone-top');
   await page.locator('#poll .pbar').nth(2).click();
   await page.locator('#incidents .incident-head').first().click();
   await page.locator('#incidents .timeline .step').first().waitFor();
@@ -275,7 +276,6 @@ test('phone width (375px): everything fits, nothing scrolls sideways', async () 
   await page.locator('#detail .detail-title', { hasText: 'Statement #5' }).waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
-  await screenshotTop(page, 'phone-top');
   await screenshot(page, 'phone');
   assert.deepEqual(errors, []);
   await context.close();
