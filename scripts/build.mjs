@@ -1,5 +1,5 @@
 // Builds the native `onus` binary and the wasm core for the page:
-// cargo (wasm32, release) -> wasm-bindgen (web target) -> wasm-opt, into www/pkg/.
+// cargo (wasm32, profile "wasm") -> wasm-bindgen (web target) -> wasm-opt, into www/pkg/.
 import { execSync } from 'node:child_process';
 import { mkdirSync, statSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -11,9 +11,9 @@ const sh = (cmd) => { console.log(`build: $ ${cmd}`); execSync(cmd, { stdio: 'in
 
 sh('cargo build --release');
 // cdylib only for wasm, so native builds do not link a shared library they never use.
-sh('cargo rustc --lib --release --target wasm32-unknown-unknown --no-default-features --crate-type cdylib');
+sh('cargo rustc --lib --profile wasm --target wasm32-unknown-unknown --no-default-features --crate-type cdylib');
 mkdirSync(join(root, 'www', 'pkg'), { recursive: true });
-sh('wasm-bindgen --target web --no-typescript --out-dir www/pkg --out-name onus target/wasm32-unknown-unknown/release/onus.wasm');
+sh('wasm-bindgen --target web --no-typescript --out-dir www/pkg --out-name onus target/wasm32-unknown-unknown/wasm/onus.wasm');
 sh('node_modules/.bin/wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals www/pkg/onus_bg.wasm -o www/pkg/onus_bg.wasm');
 const wasm = readFileSync(join(root, 'www', 'pkg', 'onus_bg.wasm'));
 console.log(`build: www/pkg/onus_bg.wasm ${wasm.length} bytes, ${gzipSync(wasm, { level: 9 }).length} gzipped`);

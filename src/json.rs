@@ -449,6 +449,41 @@ pub fn write_string(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
+/// An indented rendering for people (members in document order, two spaces).
+pub fn pretty(v: &Json) -> String {
+    fn go(v: &Json, depth: usize, out: &mut Vec<u8>) {
+        let pad = |d: usize, out: &mut Vec<u8>| out.extend(std::iter::repeat_n(b' ', d * 2));
+        match v {
+            Json::Arr(items) if !items.is_empty() => {
+                out.extend_from_slice(b"[\n");
+                for (i, item) in items.iter().enumerate() {
+                    pad(depth + 1, out);
+                    go(item, depth + 1, out);
+                    out.extend_from_slice(if i + 1 < items.len() { b",\n" } else { b"\n" });
+                }
+                pad(depth, out);
+                out.push(b']');
+            }
+            Json::Obj(members) if !members.is_empty() => {
+                out.extend_from_slice(b"{\n");
+                for (i, (k, item)) in members.iter().enumerate() {
+                    pad(depth + 1, out);
+                    write_string(k, out);
+                    out.extend_from_slice(b": ");
+                    go(item, depth + 1, out);
+                    out.extend_from_slice(if i + 1 < members.len() { b",\n" } else { b"\n" });
+                }
+                pad(depth, out);
+                out.push(b'}');
+            }
+            other => write_canonical(other, out),
+        }
+    }
+    let mut out = Vec::new();
+    go(v, 0, &mut out);
+    String::from_utf8(out).expect("JSON text is UTF-8")
+}
+
 /// Canonical bytes of a whole value.
 pub fn canonical(v: &Json) -> Vec<u8> {
     let mut out = Vec::new();
@@ -481,6 +516,12 @@ mod tests {
         assert!(strict("{} x").is_err());
         assert!(strict(&"[".repeat(100)).unwrap_err().reason.contains("deeply"));
         assert!(strict("\"a\tb\"").is_err());
+    }
+
+    #[test]
+    fn pretty_keeps_order_and_indents() {
+        let v = strict(r#"{"b":[1,{"c":"x"}],"a":{},"d":[]}"#).unwrap();
+        assert_eq!(pretty(&v), "{\n  \"b\": [\n    1,\n    {\n      \"c\": \"x\"\n    }\n  ],\n  \"a\": {},\n  \"d\": []\n}");
     }
 
     #[test]

@@ -134,7 +134,13 @@ impl TraceVerifier {
     /// `{bytes, lines, statements}` consumed so far.
     pub fn progress(&self) -> Result<JsValue, JsError> {
         let (bytes, lines, statements) = self.inner.progress();
-        to_js(&serde_json::json!({"bytes": bytes, "lines": lines, "statements": statements}))
+        #[derive(Serialize)]
+        struct Progress {
+            bytes: u64,
+            lines: u64,
+            statements: u64,
+        }
+        to_js(&Progress { bytes, lines, statements })
     }
 
     /// Ends the trace and returns the report (the same object as `onus verify --json`).
@@ -217,14 +223,14 @@ impl TraceVerifier {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let view = match statement::parse_statement(line) {
             Ok(st) => {
-                let v: serde_json::Value = serde_json::from_slice(line).unwrap_or(serde_json::Value::Null);
+                let v = crate::json::parse(line, crate::json::Numbers::SafeIntegers).expect("a parsed statement is JSON");
                 StatementView {
                     id: Some(id_to_hex(&st.id)),
                     kind: Some(st.kind.clone()),
                     actor: Some(key_to_string(&st.actor)),
                     time: Some(statement::format_time(st.time)),
                     refs: st.refs.iter().map(|r| RefView { id: id_to_hex(r), index: self.inner.index_of(r) }).collect(),
-                    pretty: serde_json::to_string_pretty(&v).unwrap_or_default(),
+                    pretty: crate::json::pretty(&v),
                     error: None,
                 }
             }
