@@ -1,0 +1,616 @@
+// The poll widget (docs/SERVE.md). The page never trusts a number from the
+// collector: a worker fetches the whole log and the Rust core (wasm) verifies
+// it and recounts the poll. Ballots are `vote` statements signed with an
+// Ed25519 key this browser keeps (WebCrypto, non-extractable, in IndexedDB),
+// one key per poll. Each ballot's receipt is kept and checked on later visits,
+// with the log key and the last checkpoint seen pinned, so that a rewritten
+// log (checkpoint.fork) or a dropped ballot is caught and shown loudly.
+// All text from the log goes into the page with textContent only.
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+const HEX64 = /^[0-9a-f]{64}$/;
+const frame = params.get('embed');
+if (frame) document.documentElement.classList.add('embedded');
+
+const worker = new Worker(new URL('./poll-worker.js', import.meta.url), { type: 'module' });
+let callSeq = 0;
+const waiting = new Map();
+worker.onmessage = (e) => {
+  const { id, ok, result, error } = e.data;
+  const w = waiting.get(id);
+  waiting.delete(id);
+  if (w) ok ? w.resolve(result) : w.reject(new Error(error));
+};
+worker.onerror = (e) => {
+  for (const w of waiting.values()) w.reject(new Error(e.message || 'the verifier could not start'));
+  waiting.clear();
+};
+function call(op, args) {
+  return new Promise((resolve, reject) => {
+    const id = ++callSeq;
+    waiting.set(id, { resolve, reject });
+    worker.postMessage({ id, op, args });
+  });
+}
+
+// ---------- where the log is ----------
+
+function logBaseFrom(param) {
+  const url = new URL(param || 'logs/polls', location.href);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`the log address must be http(s), not ${url.protocol}`);
+  url.search = '';
+  url.hash = '';
+  return url.href.replace(/\/+$/, '');
+}
+
+let logBase;
+let setupError = null;
+try {
+  logBase = logBaseFrom(params.get('log'));
+} catch (e) {
+  setupError = e.message;
+}
+const wantedPoll = params.get('poll');
+if (wantedPoll !== null && !HEX64.test(wantedPoll)) setupError = 'the poll id in the address must be 64 lowercase hex characters';
+
+// ---------- storage: IndexedDB, one key-value store ----------
+
+let db = null;
+function openDb() {
+  return new Promise((resolve, reject) => {
+    if (!self.indexedDB) return reject(new Error('no IndexedDB'));
+    let r;
+    try {
+      r = indexedDB.open('onus-poll', 1);
+    } catch (e) {
+      return reject(e);
+    }
+    r.onupgradeneeded = () => r.result.createObjectStore('kv');
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error || new Error('IndexedDB refused'));
+    r.onblocked = () => reject(new Error('IndexedDB is blocked by another tab'));
+  });
+}
+function kv(mode, fn) {
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction('kv', mode);
+    const req = fn(tx.objectStore('kv'));
+    tx.oncomplete = () => resolve(req?.result);
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error || new Error('storage transaction aborted'));
+  });
+}
+const kvGet = (key) => (db ? kv('readonly', (s) => s.get(key)) : Promise.resolve(undefined));
+const kvPut = (key, value) => (db ? kv('readwrite', (s) => s.put(value, key)) : Promise.resolve());
+
+const logKey = () => `log:${logBase}`;
+const ballotsKey = () => `ballots:${logBase}`;
+const voterKey = (poll) => `voter:${logBase}#${poll}`;
+
+/** Why this browser cannot vote, or null. */
+async function votingBlocker() {
+  if (!self.isSecureContext || !crypto?.subtle) return 'insecure';
+  try {
+    await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']);
+  } catch {
+    return 'no-ed25519';
+  }
+  try {
+    db = await openDb();
+    await kvGet('probe');
+  } catch {
+    db = null;
+    return 'no-storage';
+  }
+  return null;
+}
+
+const BLOCKER_TEXT = {
+  insecure: "Voting isn't possible on this page: it is not served over HTTPS, so your browser offers no signing keys. The results are still counted here, in your browser.",
+  'no-ed25519': "Voting isn't possible in this browser: it cannot make the Ed25519 signing key a ballot needs (Chrome 137, Firefox 129 and Safari 17 can). The results are still counted here, in your browser.",
+  'no-storage': "Voting isn't possible in this window: the browser won't keep a signing key here (private windows and blocked site data do that). The results are still counted here, in your browser.",
+};
+
+// ---------- bytes ----------
+
+function b64url(bytes) {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+function hexToBytes(hex) {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const nowRfc3339 = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+/** The voter's key for a poll: made on first vote, never extractable, kept in IndexedDB. */
+async function voter(poll) {
+  const saved = await kvGet(voterKey(poll));
+  if (saved?.pair && saved.actor) return saved;
+  const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']);
+  const actor = b64url(new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey)));
+  const v = { pair, actor, created: nowRfc3339() };
+  await kvPut(voterKey(poll), v);
+  return v;
+}
+
+// ---------- state ----------
+
+const ui = {
+  blocker: null,
+  result: null, // the last recount
+  poll: null,
+  logState: {},
+  ballots: {}, // poll id -> [{id, index, choice, time, receipt?}]
+  problems: [],
+  changing: false,
+  busy: false,
+  mine: '',
+};
+
+async function loadSaved() {
+  ui.logState = (await kvGet(logKey())) || {};
+  ui.ballots = (await kvGet(ballotsKey())) || {};
+}
+async function saveBallots() {
+  await kvPut(ballotsKey(), ui.ballots);
+}
+
+function myBallots() {
+  return ui.poll ? ui.ballots[ui.poll.poll] || [] : [];
+}
+
+/** Fetches and recounts the log; checks saved ballots and receipts against it. */
+async function refresh() {
+  await loadSaved();
+  const allIds = Object.values(ui.ballots).flat().map((b) => b.id);
+  const known = ui.logState.known;
+  const r = await call('recount', { url: `${logBase}/trace.jsonl`, key: ui.logState.vkey, known, ballots: allIds });
+  ui.result = r;
+  ui.problems = [];
+  if (r.fetchError) {
+    ui.poll = null;
+    return;
+  }
+  ui.poll = wantedPoll ? r.polls.find((p) => p.poll === wantedPoll) ?? null : r.polls[0] ?? null;
+  const failed = r.status === 'failed';
+  // Ballots this browser cast: still in the log, where they were?
+  for (const b of myBallots()) {
+    const at = r.ballotIndex[b.id];
+    if (at === null || at === undefined) {
+      ui.problems.push(`Your ballot ${b.id.slice(0, 12)}… (“${optionName(b.choice)}”, log index ${b.index}) is missing from the log: the collector dropped it after accepting it.`);
+    } else if (at !== b.index) {
+      ui.problems.push(`Your ballot ${b.id.slice(0, 12)}… was accepted at log index ${b.index} but now stands at ${at}: the log was reordered.`);
+    }
+  }
+  // Saved receipts must still verify under the pinned log key.
+  const vkey = ui.logState.vkey || r.vkey;
+  for (const b of myBallots().filter((x) => x.receipt)) {
+    try {
+      const rr = await call('receipt', { text: b.receipt, key: vkey });
+      if (rr.status !== 'verified' || rr.id !== b.id || rr.index !== b.index) {
+        ui.problems.push(`The saved receipt of your ballot ${b.id.slice(0, 12)}… does not verify under the log key (${rr.findings.map((f) => f.code).join(', ') || rr.status}).`);
+      }
+    } catch (e) {
+      ui.problems.push(`The saved receipt of your ballot could not be checked: ${e.message}`);
+    }
+  }
+  // Remember the log key (first use) and the newest checkpoint, never from a failed log.
+  if (!failed && db) {
+    const next = { ...ui.logState };
+    if (!next.vkey && r.vkey) next.vkey = r.vkey;
+    if (r.sealed && (!known || r.sealed.size >= known.size)) next.known = { origin: r.origin, size: r.sealed.size, root: r.sealed.root };
+    ui.logState = next;
+    await kvPut(logKey(), next);
+  }
+}
+
+function optionName(i) {
+  return ui.poll?.options?.[i] ?? `option ${i}`;
+}
+
+// ---------- rendering ----------
+
+function closesAt() {
+  return ui.poll ? Date.parse(ui.poll.closes) : NaN;
+}
+function isClosed() {
+  return Date.now() > closesAt();
+}
+function closesText() {
+  const d = closesAt() - Date.now();
+  if (!(d > 0)) return 'voting closed';
+  const m = Math.round(d / 60000);
+  if (m < 1) return 'closes in less than a minute';
+  if (m < 60) return `closes in ${m} min`;
+  const h = Math.round(d / 3600000);
+  if (h < 48) return `closes in ${h} h`;
+  return `closes in ${Math.round(d / 86400000)} days`;
+}
+const plural = (n, one, many) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+
+/** The voter's counted choice: its last ballot (by log index) present in the log. */
+function myChoice() {
+  const r = ui.result;
+  let best = null;
+  for (const b of myBallots()) {
+    const at = r?.ballotIndex?.[b.id];
+    if (at !== null && at !== undefined && (!best || at > best.at)) best = { at, choice: b.choice, ballot: b };
+  }
+  return best;
+}
+
+function setAlarm(title, text, items) {
+  const a = $('alarm');
+  if (!title) {
+    a.hidden = true;
+    return;
+  }
+  $('alarm-title').textContent = title;
+  $('alarm-text').textContent = text;
+  const list = $('alarm-list');
+  list.replaceChildren(...items.map((t) => {
+    const li = document.createElement('li');
+    li.textContent = t;
+    return li;
+  }));
+  $('alarm-details').hidden = items.length === 0;
+  $('alarm-summary').textContent = `What your browser found (${items.length})`;
+  a.hidden = false;
+}
+
+function status(text) {
+  $('status').textContent = text;
+  postHeight();
+}
+
+function render() {
+  const r = ui.result;
+  const main = $('poll');
+  main.setAttribute('aria-busy', 'false');
+  if (setupError || r?.fetchError) {
+    $('question').textContent = 'This poll could not be loaded';
+    setAlarm('The poll could not be loaded', setupError ? `The widget's address is wrong: ${setupError}.` : `${r.fetchError}. Check your connection and reload.`, []);
+    $('alarm').classList.add('soft');
+    $('alarm-details').hidden = true;
+    for (const id of ['ballot', 'results', 'rule', 'change', 'check', 'mine']) $(id).hidden = true;
+    $('meta').textContent = '';
+    $('proof').textContent = '';
+    postHeight();
+    return;
+  }
+  $('alarm').classList.remove('soft');
+  const failed = r.status === 'failed';
+  const poll = ui.poll;
+  if (!poll) {
+    $('question').textContent = failed ? 'This poll cannot be shown' : 'No such poll in this log';
+    if (!failed) setAlarm('No such poll', wantedPoll ? `The log at ${logBase} has no valid poll with id ${wantedPoll}.` : `The log at ${logBase} has no poll.`, []);
+  } else {
+    $('question').textContent = poll.question;
+    $('legend').textContent = poll.question;
+    document.title = `${poll.question} · Poll`;
+  }
+
+  // Loud problems first.
+  const codes = r.errorCodes || [];
+  if (failed) {
+    const [title, text] = codes.includes('checkpoint.fork')
+      ? ['This log was rewritten', `You saw this log before at size ${ui.logState.known?.size}; the copy served now does not extend it (checkpoint.fork). The collector showed two different histories. No counts are shown: they could not be trusted. Keep your receipts as evidence.`]
+      : codes.includes('log.key.mismatch')
+        ? ['This is not the log you voted in', 'The log is now signed by a different key than the one this browser saw before (log.key.mismatch). No counts are shown: they could not be trusted.']
+        : ["This poll's log fails verification", 'Your browser checked every signature and hash of the log, and it does not check out. No counts are shown: they could not be trusted.'];
+    setAlarm(title, text, [...r.errors.map((e) => `${e.code}: ${e.message}`), ...ui.problems]);
+  } else if (ui.problems.length) {
+    setAlarm('Your ballot is not where the collector put it', 'The log verifies, but it does not hold what this browser was given when it voted.', ui.problems);
+  } else if (poll || !wantedPoll) {
+    setAlarm(null);
+  }
+
+  const closed = poll ? isClosed() : false;
+  const mine = myChoice();
+  const voted = !!mine;
+  const canVote = poll && !failed && !closed && !ui.blocker;
+  const showResults = poll && !failed && (voted || closed || poll.show_results === 'always' || !!ui.blocker);
+  const showForm = canVote && (!voted || ui.changing);
+
+  // The ballot form.
+  const form = $('ballot');
+  form.hidden = !showForm;
+  if (showForm) {
+    const wanted = ui.changing && mine ? mine.choice : null;
+    const choices = $('choices');
+    const current = choices.querySelector('input:checked')?.value;
+    if (choices.dataset.poll !== poll.poll) {
+      choices.replaceChildren(...poll.options.map((o, i) => {
+        const label = document.createElement('label');
+        label.className = 'choice';
+        const input = document.createElement('input');
+        input.type = 'radio';
+        input.name = 'choice';
+        input.value = String(i);
+        const span = document.createElement('span');
+        span.textContent = o;
+        label.append(input, span);
+        return label;
+      }));
+      choices.dataset.poll = poll.poll;
+    }
+    for (const input of choices.querySelectorAll('input')) {
+      input.disabled = ui.busy;
+      if (current === undefined && wanted !== null) input.checked = Number(input.value) === wanted;
+    }
+    $('vote').disabled = ui.busy;
+    $('vote').textContent = ui.changing ? 'Change my vote' : 'Vote';
+    $('cancel').hidden = !ui.changing;
+  }
+
+  // The results.
+  const results = $('results');
+  results.hidden = !(showResults && !showForm);
+  if (showResults && !showForm) {
+    const total = poll.counts.reduce((a, b) => a + b, 0);
+    const max = Math.max(...poll.counts);
+    $('bars').replaceChildren(...poll.options.map((o, i) => {
+      const c = poll.counts[i];
+      const pct = total ? Math.round((c * 100) / total) : 0;
+      const li = document.createElement('li');
+      li.className = 'bar';
+      if (c === max && c > 0) li.classList.add('leader');
+      const fill = document.createElement('span');
+      fill.className = 'fill';
+      fill.setAttribute('aria-hidden', 'true');
+      fill.style.width = `${total ? (c * 100) / total : 0}%`;
+      const label = document.createElement('span');
+      label.className = 'label';
+      label.textContent = o;
+      if (mine && mine.choice === i) {
+        li.classList.add('voted');
+        const you = document.createElement('span');
+        you.className = 'you';
+        you.textContent = 'Your vote';
+        label.append(' ', you);
+      }
+      const pctEl = document.createElement('span');
+      pctEl.className = 'pct';
+      pctEl.textContent = `${pct}%`;
+      const count = document.createElement('span');
+      count.className = 'count';
+      count.textContent = plural(c, 'vote', 'votes');
+      li.append(fill, label, pctEl, count);
+      return li;
+    }));
+  }
+
+  // Meta line: votes and closing.
+  const meta = $('meta');
+  if (!poll) meta.textContent = '';
+  else if (failed) meta.textContent = `Counts hidden · ${closesText()}`;
+  else {
+    meta.replaceChildren();
+    const total = poll.counts.reduce((a, b) => a + b, 0);
+    const t = document.createElement('time');
+    t.dateTime = poll.closes;
+    t.title = new Date(closesAt()).toLocaleString();
+    t.textContent = closesText();
+    meta.append(`${plural(total, 'vote', 'votes')} · `, t);
+  }
+  $('rule').hidden = !poll || failed || closed;
+  $('change').hidden = !(canVote && voted && !ui.changing && !ui.busy);
+  const nv = $('novote');
+  nv.hidden = !(ui.blocker && poll && !failed && !closed);
+  nv.textContent = ui.blocker ? BLOCKER_TEXT[ui.blocker] : '';
+
+  // The voter's ballot and receipt.
+  const mineEl = $('mine');
+  mineEl.hidden = !ui.mine || failed;
+  mineEl.textContent = ui.mine;
+
+  // How the numbers were obtained.
+  const proof = $('proof');
+  if (failed) proof.textContent = `✗ Recounted in your browser: the log fails verification (${codes.join(', ')}).`;
+  else if (r.status === 'unsealed') proof.textContent = `✓ Counted in your browser from ${plural(r.statements, 'signed statement', 'signed statements')}; every signature checks, and the log's signed checkpoint covered ${(r.sealed?.size ?? 0).toLocaleString('en')} of them at the time.`;
+  else proof.textContent = `✓ Counted in your browser from ${plural(r.statements, 'signed statement', 'signed statements')}; every signature and checkpoint checks.`;
+  proof.className = `proof ${failed ? 'bad' : 'good'}`;
+  const check = $('check');
+  const pageUrl = new URL('./', location.href);
+  pageUrl.searchParams.set('trace', `${logBase}/trace.jsonl`);
+  if (ui.logState.vkey) pageUrl.searchParams.set('key', ui.logState.vkey);
+  check.href = pageUrl.href;
+  check.hidden = false;
+  fillEmbed();
+  postHeight();
+}
+
+// ---------- voting ----------
+
+async function vote(choice) {
+  const poll = ui.poll;
+  ui.busy = true;
+  render();
+  try {
+    status('Signing your ballot with this browser’s key…');
+    const v = await voter(poll.poll);
+    const time = nowRfc3339();
+    const draft = await call('draft', { actor: v.actor, time, poll: poll.poll, choice });
+    const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, v.pair.privateKey, hexToBytes(draft.id)));
+    const line = await call('sign', { unsigned: draft.unsigned, sig });
+    status('Sending your ballot…');
+    let res;
+    try {
+      res = await fetch(`${logBase}/statements`, { method: 'POST', body: line, headers: { 'content-type': 'text/plain' }, credentials: 'omit', cache: 'no-store' });
+    } catch (e) {
+      status(`Your ballot could not be sent (${e.message}). Check your connection and vote again.`);
+      return;
+    }
+    const body = await res.json().catch(() => ({}));
+    const accepted = res.status === 201 || (res.status === 409 && body.code === 'statement.duplicate' && Number.isInteger(body.index));
+    if (!accepted) {
+      status(`The collector refused your ballot (${body.code || res.status}): ${body.message || res.statusText}`);
+      return;
+    }
+    const ballot = { id: draft.id, index: body.index, choice, time };
+    (ui.ballots[poll.poll] ||= []).push(ballot);
+    await saveBallots();
+    ui.changing = false;
+    ui.mine = `Your ballot is in the log at index ${body.index}; waiting for the log to seal it…`;
+    status('Your vote is in. Recounting the log in your browser…');
+    await refresh();
+    status(`Recounted: your vote for “${optionName(choice)}” counts.`);
+    sealReceipt(poll.poll, ballot);
+  } catch (e) {
+    status(`Voting failed: ${e.message}`);
+  } finally {
+    ui.busy = false;
+    render();
+    $('results').hidden || $('results').focus({ preventScroll: true });
+  }
+}
+
+/** Fetches the ballot's receipt once a checkpoint covers it, checks it, keeps it. */
+async function sealReceipt(pollId, ballot) {
+  const vkey = ui.logState.vkey || ui.result?.vkey;
+  await sleep(1500); // the collector seals every few seconds; do not ask at once
+  for (let attempt = 0; attempt < 40; attempt++) {
+    let res = null;
+    try {
+      res = await fetch(`${logBase}/receipt/${ballot.id}`, { cache: 'no-store', credentials: 'omit' });
+    } catch { /* retry */ }
+    if (res?.ok) {
+      const text = await res.text();
+      const rr = await call('receipt', { text, key: vkey });
+      if (rr.status === 'verified' && rr.id === ballot.id && rr.index === ballot.index) {
+        const saved = (ui.ballots[pollId] || []).find((b) => b.id === ballot.id);
+        if (saved) saved.receipt = text;
+        await saveBallots();
+        ui.mine = `Your ballot is sealed in the log at index ${ballot.index}: its receipt verifies, and this browser keeps it.`;
+      } else {
+        ui.problems.push(`The receipt the collector gave for your ballot does not verify (${rr.findings.map((f) => f.code).join(', ') || rr.status}).`);
+        ui.mine = '';
+      }
+      render();
+      return;
+    }
+    if (res && res.status !== 404 && res.status !== 429 && res.status < 500) break;
+    const wait = Number(res?.headers.get('retry-after')) || 2;
+    await sleep(Math.min(wait, 10) * 1000);
+  }
+  ui.mine = `Your ballot is in the log at index ${ballot.index}, but no receipt came yet; this page will ask again on your next visit.`;
+  render();
+}
+
+// ---------- embedding ----------
+
+function embedSnippets() {
+  const script = new URL('embed.js', location.href).href;
+  const attrs = [`src="${script}"`, `data-log="${logBase}"`];
+  if (ui.poll) attrs.push(`data-poll="${ui.poll.poll}"`);
+  const iframeUrl = new URL('poll.html', location.href);
+  iframeUrl.searchParams.set('log', logBase);
+  if (ui.poll) iframeUrl.searchParams.set('poll', ui.poll.poll);
+  const title = (ui.poll?.question || 'Poll').replace(/[&"<>]/g, (c) => ({ '&': '&amp;', '"': '&quot;', '<': '&lt;', '>': '&gt;' })[c]);
+  return {
+    script: `<script ${attrs.join(' ')} async></script>`,
+    iframe: `<iframe src="${iframeUrl.href.replace(/&/g, '&amp;')}" title="Poll: ${title}" width="100%" height="460" style="max-width:560px;border:0" loading="lazy" allow="clipboard-write"></iframe>`,
+  };
+}
+
+function fillEmbed() {
+  const s = embedSnippets();
+  $('embed-script').value = s.script;
+  $('embed-iframe').value = s.iframe;
+}
+
+async function copy(text, what) {
+  try {
+    await navigator.clipboard.writeText(text);
+    status(`Copied the ${what} to the clipboard.`);
+  } catch {
+    status(`Select the ${what} below and copy it.`);
+  }
+}
+
+let lastHeight = 0;
+function postHeight() {
+  if (!frame || parent === window) return;
+  const h = Math.ceil(document.documentElement.getBoundingClientRect().height);
+  if (h === lastHeight) return;
+  lastHeight = h;
+  parent.postMessage({ type: 'onus-poll:height', frame, height: h, title: ui.poll?.question || '' }, '*');
+}
+if (frame && parent !== window) new ResizeObserver(postHeight).observe(document.documentElement);
+
+// ---------- events ----------
+
+$('ballot').addEventListener('submit', (e) => {
+  e.preventDefault();
+  if (ui.busy) return;
+  const picked = $('choices').querySelector('input:checked');
+  if (!picked) {
+    status('Pick an answer first.');
+    $('choices').querySelector('input')?.focus();
+    return;
+  }
+  vote(Number(picked.value));
+});
+$('change').addEventListener('click', () => {
+  ui.changing = true;
+  render();
+  ($('choices').querySelector('input:checked') || $('choices').querySelector('input'))?.focus();
+});
+$('cancel').addEventListener('click', () => {
+  ui.changing = false;
+  render();
+  $('change').focus();
+});
+$('embed').addEventListener('click', () => {
+  const panel = $('embed-panel');
+  const open = panel.hidden;
+  panel.hidden = !open;
+  $('embed').setAttribute('aria-expanded', String(open));
+  if (open) {
+    fillEmbed();
+    copy($('embed-script').value, 'embed code');
+    $('embed-script').select();
+  }
+  postHeight();
+});
+$('copy-iframe').addEventListener('click', () => {
+  $('embed-iframe').select();
+  copy($('embed-iframe').value, 'iframe code');
+});
+
+// ---------- start ----------
+
+async function start() {
+  if (setupError) {
+    render();
+    return;
+  }
+  ui.blocker = await votingBlocker();
+  try {
+    await refresh();
+  } catch (e) {
+    ui.result = { fetchError: `the log could not be checked: ${e.message}` };
+  }
+  render();
+  if (ui.poll && ui.result?.status !== 'failed') {
+    // Ballots cast earlier whose receipt never came: ask again.
+    for (const b of myBallots().filter((x) => !x.receipt && ui.result.ballotIndex[x.id] === x.index)) sealReceipt(ui.poll.poll, b);
+    const mine = myChoice();
+    if (mine?.ballot.receipt && !ui.problems.length) {
+      ui.mine = `Your vote (log index ${mine.at}) is still in the log and its saved receipt verifies.`;
+      render();
+    }
+    // Re-render when the poll closes, and keep "closes in" fresh.
+    const left = closesAt() - Date.now();
+    if (left > 0 && left < 2 ** 31 - 1) setTimeout(render, left + 500);
+    setInterval(() => ui.busy || render(), 60_000);
+  }
+  window.onusPoll = ui; // for tests and the curious
+}
+
+start();
