@@ -107,10 +107,8 @@ fn acknowledged_ballots_survive_sigkill() {
 
     // Every acknowledged ballot is there, at the index it was given.
     let mut at: HashMap<String, u64> = HashMap::new();
-    let mut index = 0u64;
-    for line in trace.lines().filter(|l| !l.is_empty() && !l.starts_with("{\"checkpoint\"")) {
-        at.insert(id_to_hex(&statement::parse_statement(line.as_bytes()).unwrap().id), index);
-        index += 1;
+    for (index, line) in trace.lines().filter(|l| !l.is_empty() && !l.starts_with("{\"checkpoint\"")).enumerate() {
+        at.insert(id_to_hex(&statement::parse_statement(line.as_bytes()).unwrap().id), index as u64);
     }
     let missing: Vec<_> = acked.iter().filter(|(id, i)| at.get(id) != Some(i)).collect();
     assert!(missing.is_empty(), "{} acknowledged ballots missing or moved, e.g. {:?}", missing.len(), &missing[..missing.len().min(3)]);

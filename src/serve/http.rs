@@ -259,7 +259,7 @@ async fn post_statement(AppState(app): AppState<App>, ConnectInfo(peer): Connect
         Err(r) => return r.into_response(),
     };
     let (reply, answer) = oneshot::channel();
-    if app.tx.send(Msg::Ballot(Ballot { log: name.clone(), st, line, reply })).await.is_err() {
+    if app.tx.send(Msg::Ballot(Box::new(Ballot { log: name.clone(), st, line, reply }))).await.is_err() {
         return Refusal::unavailable().into_response();
     }
     match answer.await {

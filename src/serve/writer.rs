@@ -41,7 +41,7 @@ pub struct Accepted {
 }
 
 pub enum Msg {
-    Ballot(Ballot),
+    Ballot(Box<Ballot>),
     /// Sign a checkpoint for every log with unsealed statements.
     Seal,
     /// Seal, then stop; answers when done.
@@ -142,7 +142,7 @@ impl Writer {
             let mut seal = false;
             let mut stop = None;
             let mut take = |m: Msg, ballots: &mut Vec<Ballot>| match m {
-                Msg::Ballot(b) => ballots.push(b),
+                Msg::Ballot(b) => ballots.push(*b),
                 Msg::Seal => seal = true,
                 Msg::Shutdown(done) => stop = Some(done),
             };
