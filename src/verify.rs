@@ -312,7 +312,8 @@ impl Verifier {
         // Bounded runs keep the phase A results small.
         let mut start = 0;
         while start < complete.len() {
-            let mut end = (start + 256 * 1024).min(complete.len());
+            // Long enough runs to fill a signature batch (about 2,700 statements a MiB).
+            let mut end = (start + (1 << 20)).min(complete.len());
             end = match complete[end - 1..].iter().position(|&b| b == b'\n') {
                 Some(p) => end + p,
                 None => complete.len(),
