@@ -45,10 +45,10 @@ async function coordinate(m) {
       onProgress: m.progress ? (progress) => postMessage({ type: 'progress', progress }) : undefined,
     });
     verifier = r.verifier;
-    postMessage({ type: 'done', report: r.report });
+    postMessage({ type: 'done', report: r.report, response: r.response });
   } catch (e) {
     const extra = {};
-    for (const k of ['status', 'url']) if (e?.[k] !== undefined) extra[k] = e[k];
+    for (const k of ['status', 'statusText', 'url']) if (e?.[k] !== undefined) extra[k] = e[k];
     postMessage({ type: 'failed', kind: e?.kind ?? 'internal', message: String(e?.message ?? e), extra });
   }
 }

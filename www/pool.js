@@ -4,7 +4,7 @@
 // between threads and keeps the results in file order.
 //
 //   import { verifyWithPool } from './pool.js';
-//   const { report, verifier } = await verifyWithPool({
+//   const { report, verifier, response } = await verifyWithPool({
 //     source,            // a File or Blob, a URL string (or URL), or a ReadableStream of bytes
 //     workers,           // analyzer workers (default navigator.hardwareConcurrency, at least 1)
 //     options,           // TraceVerifier options: {key?, known?, oneByOne?, keepRows?}
@@ -18,6 +18,9 @@
 //     maxInFlight,       // runs read but not yet merged (default 2 per worker): memory stays flat
 //     progressMs,        // default 100
 //   });
+//
+// `response` is {url, status, contentType} for a URL source (fetched with
+// cache: 'no-cache'), else null.
 //
 // Phase A (strict parse, canonical bytes, ids, leaf hashes, signatures) runs in
 // the analyzer workers (www/analyze-worker.js, `analyzeChunk`); phase B (indexes,
@@ -126,16 +129,18 @@ async function open(source, signal, total) {
   if (typeof source === 'string' || source instanceof URL) {
     let res;
     try {
-      res = await fetch(source, { signal, credentials: 'omit' });
+      // no-cache: a log grows, so a URL verified again must be revalidated, not served stale.
+      res = await fetch(source, { signal, credentials: 'omit', cache: 'no-cache' });
     } catch (e) {
       if (signal?.aborted) throw abortError(signal);
       throw withKind(new Error(`fetching ${source} failed: ${e.message ?? e}`), 'network', { url: String(source) });
     }
-    if (!res.ok) throw withKind(new Error(`fetching ${source} failed: HTTP ${res.status} ${res.statusText}`), 'http', { status: res.status, url: String(source) });
+    if (!res.ok) throw withKind(new Error(`fetching ${source} failed: HTTP ${res.status} ${res.statusText}`), 'http', { status: res.status, statusText: res.statusText, url: String(source) });
     if (!res.body) throw withKind(new Error(`fetching ${source} gave no body`), 'network', { url: String(source) });
     const len = Number(res.headers.get('content-length'));
     const t = len > 0 && !res.headers.get('content-encoding') ? len : null;
-    return { reader: res.body.getReader(), total: total ?? t };
+    const response = { url: res.url, status: res.status, contentType: res.headers.get('content-type') };
+    return { reader: res.body.getReader(), total: total ?? t, response };
   }
   if (typeof ReadableStream !== 'undefined' && source instanceof ReadableStream) {
     return { reader: source.getReader(), total: total ?? null };
@@ -175,7 +180,7 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
     throw withKind(new Error(e.message ?? String(e)), 'options');
   }
 
-  const { reader, total } = await open(source, signal, givenTotal);
+  const { reader, total, response = null } = await open(source, signal, givenTotal);
 
   let analyzers = null;
   let failure = null;            // the first error; everything stops on it
@@ -330,7 +335,7 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
     await drain();
     const report = guard(() => verifier.finish());
     progress(true);
-    return { report, verifier };
+    return { report, verifier, response };
   } catch (e) {
     reader.cancel().catch(() => {});
     try { verifier.free?.(); } catch { /* already broken */ }
@@ -382,7 +387,7 @@ function runViaCoordinator({ source, workers, options, onProgress, onBytes, sign
       else if (m.type === 'done') {
         done = true;
         signal?.removeEventListener('abort', onAbort);
-        resolve({ report: m.report, verifier });
+        resolve({ report: m.report, verifier, response: m.response ?? null });
       } else if (m.type === 'failed') {
         done = true;
         signal?.removeEventListener('abort', onAbort);
