@@ -29,6 +29,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Bytes of trace.jsonl read from SQLite before they are sent on.
 const TRACE_CHUNK: usize = 64 * 1024;
+/// A body over the line limit is still read (and dropped) up to this size before the 413.
+const DRAIN_LIMIT: usize = 8 << 20;
 
 #[derive(Clone)]
 pub struct App {
@@ -237,22 +239,31 @@ async fn post_statement(AppState(app): AppState<App>, ConnectInfo(peer): Connect
         return Refusal::rate_limited(wait).into_response();
     }
     let too_large = || Refusal::new(413, "statement.malformed", "The body is over the 1 MiB limit of a statement line (FORMAT.md section 2).".into());
+    // Bodies a little over the limit are read to their end before the refusal,
+    // so that the client, still sending, reads the 413 instead of a broken pipe.
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_LINE_BYTES as u64 + 2) {
+    if declared.is_some_and(|n| n > DRAIN_LIMIT as u64) {
         return too_large().into_response();
     }
     let mut bytes = Vec::new();
+    let mut seen = 0usize;
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
         match chunk {
             Ok(c) => {
-                if bytes.len() + c.len() > MAX_LINE_BYTES + 2 {
+                seen += c.len();
+                if seen > DRAIN_LIMIT {
                     return too_large().into_response();
                 }
-                bytes.extend_from_slice(&c);
+                if seen <= MAX_LINE_BYTES + 2 {
+                    bytes.extend_from_slice(&c);
+                }
             }
             Err(e) => return Refusal::new(400, "request.body", format!("The request body could not be read: {e}.")).into_response(),
         }
+    }
+    if seen > MAX_LINE_BYTES + 2 {
+        return too_large().into_response();
     }
     let (st, line) = match prepare(&bytes) {
         Ok(x) => x,

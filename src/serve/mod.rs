@@ -222,7 +222,9 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
     }
     let shared = Arc::new(RwLock::new(state));
     let (tx, rx) = tokio::sync::mpsc::channel(QUEUE);
-    let w = writer::Writer::new(conn, shared.clone(), args.data.clone(), dv, args.batch);
+    let mut w = writer::Writer::new(conn, shared.clone(), args.data.clone(), dv, args.batch);
+    // Every log has a checkpoint before the server says it listens.
+    w.seal_now()?;
     let writer_thread = std::thread::Builder::new().name("onus-writer".into()).spawn(move || w.run(rx)).map_err(|e| format!("cannot start the writer: {e}"))?;
     if !args.www.join("poll.html").is_file() {
         eprintln!("onus serve: WARNING: {} has no poll.html; only the API is served (give --www, or run npm run build)", args.www.display());
@@ -232,7 +234,6 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
         let listener = tokio::net::TcpListener::bind(&args.addr).await.map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         announce(addr, &shared, &args);
-        let _ = tx.send(writer::Msg::Seal).await;
         let ticker = {
             let tx = tx.clone();
             let every = Duration::from_millis(args.seal_ms.max(50));

@@ -132,6 +132,11 @@ impl Writer {
         Writer { conn, shared, dir, keys: HashMap::new(), key_trouble: HashSet::new(), data_version, max_batch: max_batch.max(1), committed: 0, transactions: 0, largest_batch: 0 }
     }
 
+    /// Seals whatever no checkpoint covers yet (on start, before listening).
+    pub fn seal_now(&mut self) -> Result<(), String> {
+        self.seal()
+    }
+
     pub fn current_data_version(conn: &Connection) -> Result<i64, String> {
         data_version(conn)
     }
