@@ -804,77 +804,145 @@ pub fn verify_bytes(trace: &[u8], opts: Options) -> Report {
     v.finish()
 }
 
-/// Native driver: phase A on all cores, phase B in order.
+/// What the reader hands on: a run of whole lines, or the length of a line too
+/// long to be a statement (skipped without holding it in memory).
 #[cfg(not(target_arch = "wasm32"))]
-pub fn verify_reader(mut input: impl std::io::Read, opts: Options, threads: usize, mut progress: impl FnMut(&Verifier)) -> std::io::Result<(Report, Verifier)> {
+enum Piece {
+    Lines(Vec<u8>),
+    /// Length without the newline, and whether a newline ended it.
+    Overlong(u64, bool),
+}
+
+/// Native driver, pipelined: a reader thread cuts the input into runs of whole
+/// lines, `threads` threads run phase A on them, and this thread runs phase B
+/// in file order while they work. At most a fixed number of runs are in
+/// flight, so memory stays flat whatever the input's size.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn verify_reader(input: impl std::io::Read + Send, opts: Options, threads: usize, mut progress: impl FnMut(&Verifier)) -> std::io::Result<(Report, Verifier)> {
+    use std::collections::BTreeMap;
+    use std::sync::mpsc::{channel, sync_channel};
+    use std::sync::{Arc, Mutex};
+
+    const RUN: usize = 1 << 20;
     let threads = threads.max(1);
+    let in_flight = threads * 3;
     let mode = opts.signatures;
     let mut v = Verifier::new(opts);
-    let block = 4 << 20;
-    let mut buf: Vec<u8> = Vec::with_capacity(block * 2);
-    let mut caches: Vec<KeyCache> = (0..threads).map(|_| KeyCache::default()).collect();
-    // After a line longer than any statement may be, the single-threaded path bounds memory.
-    let mut streaming = false;
-    loop {
-        let start_len = buf.len();
-        buf.resize(start_len + block, 0);
-        let n = read_full(&mut input, &mut buf[start_len..])?;
-        buf.truncate(start_len + n);
-        let eof = n == 0;
-        if streaming {
-            v.push(&buf);
-            buf.clear();
-            if eof {
-                break;
-            }
-            continue;
-        }
-        // At the end, an unterminated last line goes through `push` so `finish` judges its ending.
-        let cut = buf.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-        if cut == 0 && !eof {
-            if buf.len() > MAX_LINE_BYTES * 2 {
-                streaming = true;
-                v.push(&buf);
-                buf.clear();
-            }
-            continue;
-        }
-        let complete = &buf[..cut];
-        if !complete.is_empty() {
-            // Split at line boundaries into one piece per thread.
-            let mut pieces = Vec::with_capacity(threads);
-            let mut start = 0;
-            for t in 0..threads {
-                let mut end = if t + 1 == threads { cut } else { (cut * (t + 1) / threads).max(start) };
-                if end < cut {
-                    end = match complete[end..].iter().position(|&b| b == b'\n') {
-                        Some(p) => end + p + 1,
-                        None => cut,
-                    };
-                }
-                pieces.push(&complete[start..end]);
-                start = end;
-            }
-            let results: Vec<Vec<LineOutcome>> = std::thread::scope(|s| {
-                let handles: Vec<_> = pieces
-                    .iter()
-                    .zip(caches.iter_mut())
-                    .map(|(p, cache)| s.spawn(move || analyze(lines(p), mode, cache)))
-                    .collect();
-                handles.into_iter().map(|h| h.join().expect("phase A thread panicked")).collect()
-            });
-            for (p, r) in pieces.iter().zip(results) {
-                v.add_bytes(p.len() as u64);
-                v.ingest_lines(p, r);
-            }
-            progress(&v);
-        }
-        buf.drain(..cut);
-        if eof {
-            v.push(&buf);
-            break;
-        }
+    let (job_tx, job_rx) = sync_channel::<(u64, Piece)>(in_flight);
+    let job_rx = Arc::new(Mutex::new(job_rx));
+    let (done_tx, done_rx) = channel::<(u64, Piece, Vec<LineOutcome>)>();
+    // Credits bound the runs between the reader and the merge.
+    let (credit_tx, credit_rx) = sync_channel::<()>(in_flight);
+    for _ in 0..in_flight {
+        credit_tx.send(()).expect("credit channel has room");
     }
+    let mut tail: Vec<u8> = Vec::new();
+    let mut read_error: Option<std::io::Error> = None;
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let job_rx = Arc::clone(&job_rx);
+            let done_tx = done_tx.clone();
+            s.spawn(move || {
+                let mut cache = KeyCache::default();
+                loop {
+                    let job = job_rx.lock().expect("job queue lock").recv();
+                    let Ok((seq, piece)) = job else { break };
+                    let out = match &piece {
+                        Piece::Lines(b) => analyze(lines(b), mode, &mut cache),
+                        Piece::Overlong(..) => Vec::new(),
+                    };
+                    if done_tx.send((seq, piece, out)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let reader = s.spawn(move || -> std::io::Result<Vec<u8>> {
+            let mut input = input;
+            let mut buf: Vec<u8> = Vec::with_capacity(RUN * 2);
+            let mut seq = 0u64;
+            let mut skipping: Option<u64> = None;
+            let mut send = |piece: Piece| -> bool {
+                if credit_rx.recv().is_err() {
+                    return false;
+                }
+                let ok = job_tx.send((seq, piece)).is_ok();
+                seq += 1;
+                ok
+            };
+            loop {
+                let start = buf.len();
+                buf.resize(start + RUN, 0);
+                let n = read_full(&mut input, &mut buf[start..])?;
+                buf.truncate(start + n);
+                if let Some(len) = skipping {
+                    match buf.iter().position(|&b| b == b'\n') {
+                        None => {
+                            skipping = Some(len + buf.len() as u64);
+                            buf.clear();
+                            if n == 0 {
+                                // The over-long line runs to the end of the input.
+                                send(Piece::Overlong(len, false));
+                                return Ok(Vec::new());
+                            }
+                            continue;
+                        }
+                        Some(p) => {
+                            if !send(Piece::Overlong(len + p as u64, true)) {
+                                return Ok(Vec::new());
+                            }
+                            buf.drain(..=p);
+                            skipping = None;
+                        }
+                    }
+                }
+                let cut = buf.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+                if cut > 0 {
+                    let rest = buf.split_off(cut);
+                    if !send(Piece::Lines(std::mem::replace(&mut buf, rest))) {
+                        return Ok(Vec::new());
+                    }
+                } else if buf.len() > MAX_LINE_BYTES + 1 {
+                    skipping = Some(buf.len() as u64);
+                    buf.clear();
+                }
+                if n == 0 {
+                    // The unterminated last line goes through `push`, so `finish` judges its ending.
+                    return Ok(buf);
+                }
+            }
+        });
+        // Phase B, in order.
+        let mut waiting: BTreeMap<u64, (Piece, Vec<LineOutcome>)> = BTreeMap::new();
+        let mut next = 0u64;
+        for (seq, piece, out) in done_rx.iter() {
+            waiting.insert(seq, (piece, out));
+            while let Some((piece, out)) = waiting.remove(&next) {
+                match piece {
+                    Piece::Lines(b) => {
+                        v.add_bytes(b.len() as u64);
+                        v.ingest_lines(&b, out);
+                    }
+                    Piece::Overlong(len, terminated) => {
+                        v.add_bytes(len + terminated as u64);
+                        v.ingest_overlong(len, 0);
+                    }
+                }
+                next += 1;
+                let _ = credit_tx.send(());
+                progress(&v);
+            }
+        }
+        match reader.join().expect("reader thread panicked") {
+            Ok(t) => tail = t,
+            Err(e) => read_error = Some(e),
+        }
+    });
+    if let Some(e) = read_error {
+        return Err(e);
+    }
+    v.push(&tail);
     let report = v.finish();
     Ok((report, v))
 }

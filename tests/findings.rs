@@ -400,3 +400,19 @@ fn streaming_in_any_chunk_size_gives_the_same_report() {
         assert_eq!(v.finish(), whole, "chunk size {size}");
     }
 }
+
+#[test]
+fn the_parallel_driver_agrees_with_the_streaming_verifier() {
+    let mut t = sealed();
+    t.lines.insert(2, format!("{{\"pad\":\"{}\"}}", "y".repeat(3 << 20)));
+    let mut text = t.text();
+    text.push_str(&format!("{{\"tail\":\"{}\"}}", "z".repeat(5 << 20))); // over-long and unterminated
+    for input in [t.text(), text] {
+        let want = onus::verify_bytes(input.as_bytes(), Options::default());
+        for threads in [1, 2, 3] {
+            let (got, _) = onus::verify::verify_reader(input.as_bytes(), Options::default(), threads, |_| {}).unwrap();
+            assert_eq!(got, want, "{threads} threads");
+        }
+        assert!(want.findings.iter().any(|f| f.code == Code::StatementMalformed && f.line == 3 && f.message.contains("over the 1 MiB limit")));
+    }
+}
