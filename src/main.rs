@@ -34,9 +34,9 @@ enum Command {
         /// Pin the log key (a C2SP vkey or a base64url key); another key is an error.
         #[arg(long)]
         key: Option<String>,
-        /// A checkpoint you saw before, as SIZE:ROOTHEX; a trace that does not extend it is a fork.
+        /// A checkpoint you saw before, as SIZE:ROOTHEX (repeatable); a trace that does not extend it is a fork.
         #[arg(long)]
-        known: Option<String>,
+        known: Vec<String>,
         /// Check every signature alone with verify_strict (slower; see docs/FORMAT.md).
         #[arg(long)]
         one_by_one: bool,
@@ -133,7 +133,7 @@ fn run(cmd: Command) -> Result<u8, Fail> {
             let opts = Options {
                 log_key: key.as_deref().map(parse_any_key).transpose()?,
                 signatures: if one_by_one { Mode::OneByOne } else { Mode::Batch },
-                known: known.as_deref().map(|k| parse_known(k)).transpose()?,
+                known: known.iter().map(|k| parse_known(k)).collect::<Result<_, _>>()?,
                 keep_rows: false,
             };
             let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));

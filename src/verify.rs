@@ -27,8 +27,9 @@ pub struct Options {
     /// The log key the reader pinned (`--key`); another one is `log.key.mismatch`.
     pub log_key: Option<Key>,
     pub signatures: Mode,
-    /// A checkpoint seen earlier for this origin; a trace that does not extend it is `checkpoint.fork`.
-    pub known: Option<KnownCheckpoint>,
+    /// Checkpoints seen earlier; the trace must extend the ones of its own
+    /// origin (an empty origin means "this log"), or it is `checkpoint.fork`.
+    pub known: Vec<KnownCheckpoint>,
     /// Keep each statement's byte offset and line (for the page's explorer).
     pub keep_rows: bool,
 }
@@ -729,23 +730,26 @@ impl Verifier {
     }
 
     fn check_known(&mut self) {
-        let (Some(known), Some(log)) = (self.opts.known.clone(), self.log.as_ref()) else { return };
-        if (!known.origin.is_empty() && known.origin != log.origin) || known.size == 0 || known.size > self.ids.len() as u64 {
-            return;
+        let Some(log) = self.log.as_ref() else { return };
+        let n = self.ids.len() as u64;
+        let mut found = Vec::new();
+        for known in self.opts.known.iter().filter(|k| k.origin.is_empty() || k.origin == log.origin) {
+            // A copy shorter than what was seen, or one broken before that size, cannot be compared.
+            if known.size == 0 || known.size > n || self.first_malformed.is_some_and(|m| m < known.size) {
+                continue;
+            }
+            let root = hex::encode(self.root_at(known.size));
+            if root != known.root {
+                found.push(Finding::new(
+                    Code::CheckpointFork,
+                    0,
+                    Some(known.size - 1),
+                    None,
+                    format!("You saw this log at size {} with root {}; this copy has root {root} at that size.", known.size, known.root),
+                ));
+            }
         }
-        if self.first_malformed.is_some_and(|m| m < known.size) {
-            return; // already failed; nothing to compare
-        }
-        let root = hex::encode(self.root_at(known.size));
-        if root != known.root {
-            self.findings.push(Finding::new(
-                Code::CheckpointFork,
-                0,
-                Some(known.size - 1),
-                None,
-                format!("You saw this log at size {} with root {}; this copy has root {root} at that size.", known.size, known.root),
-            ));
-        }
+        self.findings.extend(found);
     }
 
     // ----- read access for receipts, the explorer and artifacts -----

@@ -45,12 +45,22 @@ fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))
 }
 
+/// One remembered checkpoint, or a list of them (the core uses those of the trace's origin).
+#[derive(serde::Deserialize, Default)]
+#[serde(untagged)]
+enum Known {
+    #[default]
+    None,
+    One(KnownCheckpoint),
+    Many(Vec<KnownCheckpoint>),
+}
+
 #[derive(serde::Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 struct JsOptions {
     /// C2SP vkey or base64url key to pin.
     key: Option<String>,
-    known: Option<KnownCheckpoint>,
+    known: Known,
     one_by_one: bool,
     keep_rows: bool,
 }
@@ -102,7 +112,7 @@ struct StatementView {
 
 #[wasm_bindgen]
 impl TraceVerifier {
-    /// `options`: `{key?: string, known?: {origin, size, root}, oneByOne?: bool, keepRows?: bool}`.
+    /// `options`: `{key?: string, known?: {origin, size, root} | [{origin, size, root}, ...], oneByOne?: bool, keepRows?: bool}`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<TraceVerifier, JsError> {
         let o: JsOptions = if options.is_undefined() || options.is_null() {
@@ -114,7 +124,11 @@ impl TraceVerifier {
         let opts = Options {
             log_key,
             signatures: if o.one_by_one { crate::signature::Mode::OneByOne } else { crate::signature::Mode::Batch },
-            known: o.known,
+            known: match o.known {
+                Known::None => vec![],
+                Known::One(k) => vec![k],
+                Known::Many(v) => v,
+            },
             keep_rows: o.keep_rows,
         };
         Ok(TraceVerifier { inner: Verifier::new(opts) })
@@ -174,7 +188,7 @@ impl TraceVerifier {
         }
     }
 
-    /// Indexes of statements whose id, actor key, actor name or kind starts with `query`.
+    /// Indexes of statements whose id, actor key or actor's roster name starts with `query`, or whose kind is `query`.
     pub fn search(&self, query: &str, limit: u32) -> Vec<u32> {
         let q = query.trim().to_lowercase();
         let mut out = Vec::new();
@@ -194,7 +208,7 @@ impl TraceVerifier {
                 || self.inner.kind_name(i) == q
                 || self.inner.actor(i).is_some_and(|a| {
                     let k = key_to_string(&a);
-                    k.to_lowercase().starts_with(&q) || self.inner.roster_name(&k).is_some_and(|n| n.to_lowercase() == q)
+                    k.to_lowercase().starts_with(&q) || self.inner.roster_name(&k).is_some_and(|n| n.to_lowercase().starts_with(&q))
                 });
             if hit && !out.contains(&(i as u32)) {
                 out.push(i as u32);

@@ -345,12 +345,17 @@ fn checkpoint_fork() {
     let t = sealed();
     let r = t.verify();
     let root = r.sealed.as_ref().unwrap().root.clone();
-    let known = |root: String| Options { known: Some(KnownCheckpoint { origin: ORIGIN.into(), size: 3, root }), ..Options::default() };
+    let known = |root: String| Options { known: vec![KnownCheckpoint { origin: ORIGIN.into(), size: 3, root }], ..Options::default() };
     assert_eq!(t.verify_with(known(root.clone())).status, Status::Verified);
     let other = "00".repeat(32);
     let forked = t.verify_with(known(other));
     assert_eq!(forked.status, Status::Failed);
     has(&forked, "checkpoint.fork", 0, Some(2));
+    // Checkpoints of other logs are ignored; one of this log among them still counts.
+    let other_log = KnownCheckpoint { origin: "elsewhere.example/log".into(), size: 2, root: "00".repeat(32) };
+    let mixed = Options { known: vec![other_log.clone(), KnownCheckpoint { origin: ORIGIN.into(), size: 2, root: "11".repeat(32) }], ..Options::default() };
+    has(&t.verify_with(mixed), "checkpoint.fork", 0, Some(1));
+    assert_eq!(t.verify_with(Options { known: vec![other_log], ..Options::default() }).status, Status::Verified);
 }
 
 #[test]
