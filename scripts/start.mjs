@@ -1,78 +1,81 @@
-// `npm start`: writes a demo trace into www/ and serves the page on
-// 127.0.0.1 (port $PORT or 8080, or a free one when that is taken).
-// The static server is its own function so `onus serve` can replace it later.
-import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:http';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+// `npm start` (after setup and build): writes a demo trace into www/, runs the
+// collector `onus serve` (the page, the demo trace and the example poll) on
+// 127.0.0.1 (port $PORT or 8080, or a free one when that is taken), and
+// prints the URLs. Ctrl+C stops it.
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { dirname, extname, join, normalize, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const www = join(root, 'www');
 const onus = join(root, 'target', 'release', 'onus');
+const data = process.env.ONUS_DATA || join(root, '.onus-data');
 
-const MIME = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8', '.wasm': 'application/wasm', '.json': 'application/json; charset=utf-8',
-  '.jsonl': 'application/jsonl; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=utf-8',
-};
+const demo = spawnSync(onus, ['demo', '--statements', '2000', '--out', join(www, 'demo.jsonl')], { stdio: 'inherit' });
+if (demo.status !== 0) {
+  console.error(`start: ${onus} demo failed; run npm run build first`);
+  process.exit(1);
+}
 
-/** Serves `dir` read-only on 127.0.0.1; resolves to the port it listens on. */
-export function serveStatic(dir, port) {
-  const base = normalize(dir + sep);
-  const server = createServer((req, res) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    let path;
-    try {
-      path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    } catch {
-      res.writeHead(400).end();
-      return;
-    }
-    let file = normalize(join(dir, path));
-    if (!file.startsWith(base) && file !== normalize(dir)) {
-      res.writeHead(403).end();
-      return;
-    }
-    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-    if (!existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
-      return;
-    }
-    res.writeHead(200, {
-      'content-type': MIME[extname(file)] ?? 'application/octet-stream',
-      'content-length': statSync(file).size,
-      'cache-control': 'no-cache',
-      'x-content-type-options': 'nosniff',
-    });
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(file).pipe(res);
-  });
+/** Starts `onus serve` on `port`; resolves to {child, url, lines} once it listens, or null if the port is taken. */
+function serve(port) {
   return new Promise((resolve, reject) => {
-    server.once('error', (e) => {
-      if (e.code === 'EADDRINUSE' && port !== 0) {
-        console.log(`start: port ${port} is taken; using a free one`);
-        server.listen(0, '127.0.0.1');
-      } else reject(e);
+    const child = spawn(onus, ['serve', '--data', data, '--addr', `127.0.0.1:${port}`, '--www', www], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines = [];
+    let settled = false;
+    const onLine = (line) => {
+      lines.push(line);
+      const m = line.match(/listening on (http:\/\/\S+)/);
+      if (m && !settled) {
+        settled = true;
+        // Give the remaining lines of the banner a moment to arrive.
+        setTimeout(() => resolve({ child, url: m[1], lines }), 200);
+      }
+    };
+    let buffered = '';
+    const feed = (chunk) => {
+      buffered += chunk;
+      let i;
+      while ((i = buffered.indexOf('\n')) >= 0) {
+        onLine(buffered.slice(0, i));
+        buffered = buffered.slice(i + 1);
+      }
+    };
+    child.stdout.on('data', feed);
+    child.stderr.on('data', feed);
+    child.on('exit', (code) => {
+      if (settled) return;
+      settled = true;
+      if (lines.some((l) => /in use|Address already/i.test(l))) resolve(null);
+      else reject(new Error(`onus serve exited with ${code}:\n${lines.join('\n')}`));
     });
-    server.once('listening', () => resolve(server.address().port));
-    server.listen(port, '127.0.0.1');
   });
 }
 
-function writeDemo() {
-  const out = join(www, 'demo.jsonl');
-  const r = spawnSync(onus, ['demo', '--statements', '2000', '--out', out], { stdio: 'inherit' });
-  if (r.status !== 0) {
-    console.error(`start: ${onus} demo failed; run npm run build first`);
-    process.exit(1);
-  }
+const wanted = Number(process.env.PORT) || 8080;
+let started = await serve(wanted);
+if (!started) {
+  console.log(`start: port ${wanted} is taken; using a free one`);
+  started = await serve(0);
 }
+const { child, url, lines } = started;
+const widget = lines.map((l) => l.match(/widget\s+(\S+)/)?.[1]).find(Boolean);
+const embed = lines.map((l) => l.match(/embed\s+(<script.*)/)?.[1]).find(Boolean);
+console.log(`
+Onus is running. Open the demo trace, verified in your browser:
 
-writeDemo();
-const port = await serveStatic(www, Number(process.env.PORT) || 8080);
-console.log(`\nOnus is running. Open the demo:\n\n  http://127.0.0.1:${port}/?trace=demo.jsonl\n\nor http://127.0.0.1:${port}/ to check your own trace. Ctrl+C stops it.`);
+  ${url}/?trace=demo.jsonl
+
+Vote in the example poll (every browser recounts the ballots itself):
+
+  ${widget ?? `${url}/poll.html?log=/logs/polls`}
+
+Embed that poll in any page:
+
+  ${embed ?? ''}
+
+Or open ${url}/ to check your own trace. Data: ${data}. Ctrl+C stops it.`);
+child.stdout.pipe(process.stdout);
+child.stderr.pipe(process.stderr);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill('SIGINT'));
+child.on('exit', (code) => process.exit(code ?? 0));

@@ -33,13 +33,9 @@ function setStatus(s) {
 //                             that origin did not fail; a different vkey later is a
 //                             loud warning (the report is still shown in full).
 //  - onus:checkpoint:<origin> {size, root} of the largest valid checkpoint seen.
-//  - onus:origin-of:<source>  the origin last seen at that URL, file name or paste.
-// The origin is only known once a trace is verified, so the checkpoint passed as
-// `known` to the verifier (which then reports checkpoint.fork when this copy is not
-// an extension of it) is the one of the origin last seen at the same source: reopening
-// a link or a file name checks that the log only grew. A remembered origin reached
-// through another source was not compared; the page says so and offers to verify the
-// same bytes again against the remembered checkpoint.
+// Every remembered checkpoint is passed as `known` to the verifier; the core
+// compares the trace with the one of its own origin and reports checkpoint.fork
+// when this copy is not an extension of it, wherever the copy came from.
 const store = {
   get(k) { try { return localStorage.getItem(k); } catch { return null; } },
   set(k, v) { try { localStorage.setItem(k, v); } catch { /* private mode: nothing is remembered */ } },
@@ -56,19 +52,23 @@ const store = {
   },
 };
 
-function knownFor(name) {
-  if (!name) return null;
-  const origin = store.get(`onus:origin-of:${name}`);
-  const cp = origin && store.json(`onus:checkpoint:${origin}`);
-  if (!cp || !cp.size || !cp.root) return null;
-  return { origin, size: cp.size, root: cp.root };
+function knownAll() {
+  const out = [];
+  try {
+    for (let i = 0; i < localStorage.length; i++) {
+      const k = localStorage.key(i);
+      if (!k.startsWith('onus:checkpoint:')) continue;
+      const cp = store.json(k);
+      if (cp && cp.size && cp.root) out.push({ origin: k.slice('onus:checkpoint:'.length), size: cp.size, root: cp.root });
+    }
+  } catch { /* nothing remembered */ }
+  return out;
 }
 
 function updateTrust(src, report, known) {
-  const t = { origin: report.origin, key: null, fork: false, compared: null, uncompared: null, shorter: false };
+  const t = { origin: report.origin, key: null, fork: false, compared: null, shorter: false };
   if (!report.origin || !report.vkey) return t;
   const o = report.origin;
-  if (src.name) store.set(`onus:origin-of:${src.name}`, o);
   const failed = report.status === 'failed';
   const storedKey = store.get(`onus:key:${o}`);
   if (!storedKey) {
@@ -81,13 +81,12 @@ function updateTrust(src, report, known) {
     t.storedKey = storedKey;
   }
   const cp = store.json(`onus:checkpoint:${o}`);
-  const compared = !!(known && known.origin === o);
+  const mine = (known || []).find((k) => k.origin === o);
+  const compared = !!mine;
   t.fork = report.findings.some((f) => f.code === 'checkpoint.fork');
   if (compared) {
-    t.compared = known;
-    t.shorter = report.statements < known.size;
-  } else if (cp && cp.size) {
-    t.uncompared = { origin: o, size: cp.size, root: cp.root };
+    t.compared = mine;
+    t.shorter = report.statements < mine.size;
   }
   const grew = !cp || (compared && !t.fork && !t.shorter && report.sealed && report.sealed.size >= cp.size);
   if (!failed && report.sealed && t.key !== 'changed' && grew) {
@@ -186,7 +185,7 @@ function startVerify(src, { known } = {}) {
   if (run) restart();
   resetResults();
   const id = ++seq;
-  known = known ?? knownFor(src.name);
+  known = known ?? knownAll();
   run = { id, src, known, started: performance.now() };
   state.src = src;
   setStatus('running');
@@ -449,12 +448,7 @@ function renderBanners(r, trust, src) {
       h('strong', { class: 'banner-title' }, 'Shorter than before'),
       h('p', null, `This copy has ${fmtInt(r.statements)} statements; you saw ${fmtInt(trust.compared.size)} before, so it could not be compared with that copy. Logs only grow: ask for the full one.`)));
   }
-  if (trust.uncompared && !trust.fork) {
-    const u = trust.uncompared;
-    box.append(h('div', { class: 'banner info', role: 'status', id: 'uncompared' },
-      h('p', null, `You have seen “${u.origin}” before (${fmtInt(u.size)} statements). This copy came from elsewhere, so it was not compared with that one. `,
-        h('button', { type: 'button', class: 'button small', onclick: () => startVerify({ ...src, kind: 'held', label: src.label }, { known: u }) }, 'Compare with what I saw'))));
-  }
+
 }
 
 const BARS = [

@@ -28,11 +28,13 @@ const MIME = {
 };
 
 /**
- * Serves `dirs` (first match wins) on 127.0.0.1 at a free port.
+ * Serves `dirs` on 127.0.0.1 at a free port: the later folders first, then the first one.
  * `routes` maps a path to a handler (req, res) for special cases (404s, slow bodies...).
  */
 export function serveStatic(dirs, routes = {}) {
-  const roots = Array.isArray(dirs) ? dirs : [dirs];
+  // A test's own folders come before the first (the page folder), so a fixture
+  // named like a file in www/ (demo.jsonl after `npm start`) is the one served.
+  const roots = Array.isArray(dirs) ? [...dirs.slice(1), dirs[0]] : [dirs];
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     if (routes[path]) return routes[path](req, res);
