@@ -50,23 +50,20 @@ pub fn verify_one(key: &[u8; 32], msg: &[u8], sig: &[u8; 64]) -> Result<(), SigE
     vk.verify_strict(msg, &Signature::from_bytes(sig)).map_err(|_| SigError::Invalid)
 }
 
-/// A key accepted by the strict rules: decodes, canonical encoding, not small order.
-/// Torsion-freeness is checked too: a mixed-order `A` would let the batch
-/// equation disagree with `verify_strict`, and no honest key has one.
+/// A key accepted by the strict rules: canonical encoding, not small order, a
+/// point. Checked on the bytes first so only one decompression is paid: every
+/// non-canonical encoding has y >= p or is a small-order point with x = 0.
 fn strict_key(key: &[u8; 32]) -> Option<VerifyingKey> {
-    let point = CompressedEdwardsY(*key).decompress()?;
-    if point.compress().to_bytes() != *key || point.is_small_order() {
+    if !canonical_y(key) || small_order_encodings().contains(key) {
         return None;
     }
     VerifyingKey::from_bytes(key).ok()
 }
 
+/// Also torsion-free: a mixed-order `A` would let the batch equation disagree
+/// with `verify_strict`, and no honest key has one.
 fn batch_safe_key(key: &[u8; 32]) -> Option<VerifyingKey> {
-    let point = CompressedEdwardsY(*key).decompress()?;
-    if !point.is_torsion_free() {
-        return None;
-    }
-    strict_key(key)
+    strict_key(key).filter(|vk| vk.to_edwards().is_torsion_free())
 }
 
 /// Encodings of the small-order points: the eight torsion points, plus the
@@ -110,18 +107,39 @@ pub struct Item<'a> {
     pub sig: &'a [u8; 64],
 }
 
-/// Remembers which keys passed the (costly) key checks.
+/// Remembers which keys passed the (costly) batch key checks. A key met for
+/// the first time is checked with `verify_strict` alone: in poll logs every
+/// ballot has a fresh key, and the torsion check would cost more than the
+/// batch saves for a key used once.
 #[derive(Default)]
 pub struct KeyCache {
-    keys: hashbrown::HashMap<[u8; 32], Option<VerifyingKey>>,
+    keys: hashbrown::HashMap<[u8; 32], KeyState>,
+}
+
+#[derive(Clone, Copy)]
+enum KeyState {
+    SeenOnce,
+    Checked(Option<VerifyingKey>),
 }
 
 impl KeyCache {
+    /// The key for batching, or None when this signature should be checked alone.
     fn get(&mut self, key: &[u8; 32]) -> Option<VerifyingKey> {
         if self.keys.len() > 100_000 {
             self.keys.clear(); // a trace with a key per statement must not grow this without bound
         }
-        *self.keys.entry(*key).or_insert_with(|| batch_safe_key(key))
+        match self.keys.get(key).copied() {
+            None => {
+                self.keys.insert(*key, KeyState::SeenOnce);
+                None
+            }
+            Some(KeyState::SeenOnce) => {
+                let vk = batch_safe_key(key);
+                self.keys.insert(*key, KeyState::Checked(vk));
+                vk
+            }
+            Some(KeyState::Checked(vk)) => vk,
+        }
     }
 }
 
