@@ -33,7 +33,8 @@ function analyze(m) {
   }
   // A fresh Uint8Array copied out of wasm memory: its whole buffer is the result.
   const buf = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out.buffer : out.slice().buffer;
-  postMessage({ type: 'result', seq: m.seq, buf }, [buf]);
+  // The run's buffer goes back too, for the pool to fill again.
+  postMessage({ type: 'result', seq: m.seq, buf, input: m.buf }, [buf, m.buf]);
 }
 
 async function coordinate(m) {

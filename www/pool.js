@@ -226,6 +226,7 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
     if (m.type === 'result') {
       analyzers[i].queued--;
       results.set(m.seq, new Uint8Array(m.buf));
+      if (m.input && spare.length < cap + 2) spare.push(m.input);
       try { merge(); } catch (e) { fail(e); return; }
       signalWake();
     } else if (m.type === 'error') {
@@ -259,9 +260,20 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
   // `parts` are views of the source's chunks (never detached: the caller may keep
   // them); `owned` is the one array of ours among them, which can be sent as is.
   let parts = [], partsLen = 0, owned = null;
+  // Run buffers come back from the analyzers and are used again: a run is about
+  // `target` bytes, so a few buffers serve the whole trace and the workers' heaps
+  // do not fill with dead megabyte buffers between collections.
+  const spare = [];
+  const runBuffer = (len) => {
+    while (spare.length) {
+      const b = spare.pop();
+      if (b.byteLength >= len) return new Uint8Array(b, 0, len);
+    }
+    return new Uint8Array(new ArrayBuffer(Math.max(len, target + (target >> 2) + 65536)), 0, len);
+  };
   const join = () => {
     if (parts.length === 1 && parts[0] === owned) return owned;
-    const out = new Uint8Array(partsLen);
+    const out = runBuffer(partsLen);
     let o = 0;
     for (const p of parts) { out.set(p, o); o += p.length; }
     return out;
@@ -284,7 +296,7 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
       keep(all);
       return;
     }
-    const rest = cut < all.length ? all.slice(cut) : null;
+    const rest = cut < all.length ? all.slice(cut) : null; // a copy: `all` is sent away
     if (atEnd && nextSeq === 0 && !analyzers) {
       // Small input: no analyzers; this worker verifies it alone.
       guard(() => verifier.push(all));
