@@ -5,10 +5,11 @@
 // table and writes bench/results/latest.json and bench/RESULTS.md.
 //
 //   node scripts/bench.mjs [--sizes 10000,100000] [--trials 3] [--noble-max 100000]
-//                          [--big] [--only onus-1,onus-pool,...] [--no-write]
+//                          [--big | --big-only] [--only onus-1,onus-pool,...] [--no-write]
 //
 // --big verifies a ~1 GB trace (2.7M statements) through pool.js once while
 // sampling the tab's memory (the flat-memory check); it is not part of npm test.
+// --big-only runs just that and updates the last results (latest.json, RESULTS.md).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync, createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -28,7 +29,8 @@ const SIZES = arg('sizes', '10000,100000,1000000').split(',').map(Number).filter
 const TRIALS = Number(arg('trials', '3'));
 const NOBLE_MAX = Number(arg('noble-max', '100000'));
 const ONLY = arg('only', null)?.split(',');
-const BIG = flag('big');
+const BIG_ONLY = flag('big-only');
+const BIG = flag('big') || BIG_ONLY;
 const BIG_STATEMENTS = Number(arg('big-statements', '2700000'));
 const WRITE = !flag('no-write');
 const TRACES = join(ROOT, 'bench', 'traces');
@@ -208,9 +210,9 @@ async function main() {
     commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim(),
   };
 
-  const traces = SIZES.map((n) => ({ n, path: ensureTrace(n) }));
+  const traces = BIG_ONLY ? [] : SIZES.map((n) => ({ n, path: ensureTrace(n) }));
   const smallest = Math.min(...SIZES);
-  const tampered = await ensureTampered(smallest);
+  const tampered = BIG_ONLY ? null : await ensureTampered(smallest);
 
   const server = await serveStatic([ROOT]);
   const browser = await launch();
@@ -256,7 +258,7 @@ async function main() {
   log(`Chromium ${chromium}, ${workers} workers, sizes ${SIZES.join(', ')}, best of ${TRIALS}`);
 
   // Agreement on a tampered trace: everyone must say failed.
-  {
+  if (!BIG_ONLY) {
     const cli = native(tampered, 1).report.status;
     const agree = { cli };
     for (const { kind } of KINDS) {
@@ -304,13 +306,20 @@ async function main() {
   }
 
   let big = null;
-  if (BIG) big = await runBig(runBrowser);
-  const firstVerdict = await measureFirstVerdict(browser);
+  if (BIG) {
+    big = await runBig(runBrowser);
+    problems.push(...problemsBig);
+  }
+  const firstVerdict = BIG_ONLY ? null : await measureFirstVerdict(browser);
 
   await browser.close();
   await server.close();
 
-  const out = { date: started.toISOString(), machine, chromium, workers, trials: TRIALS, wasm: wasmInfo, rows, agreement: results, big, firstVerdict, problems };
+  let out = { date: started.toISOString(), machine, chromium, workers, trials: TRIALS, wasm: wasmInfo, rows, agreement: results, big, firstVerdict, problems };
+  if (BIG_ONLY) {
+    const last = JSON.parse(readFileSync(join(RESULTS, 'latest.json'), 'utf8'));
+    out = { ...last, big: { ...big, date: started.toISOString(), commit: machine.commit }, problems: [...last.problems, ...problems] };
+  }
   out.goals = goals(out);
   const table = markdown(out);
   console.log(table);
@@ -341,6 +350,7 @@ function summarize(best, all, n) {
   };
 }
 
+const problemsBig = [];
 async function runBig(runBrowser) {
   const path = ensureTrace(BIG_STATEMENTS);
   const bytes = statSync(path).size;
@@ -349,6 +359,7 @@ async function runBig(runBrowser) {
   const status = r.report.status;
   log(`big: ${(r.ms / 1000).toFixed(1)} s, ${status}, renderer peak RSS ${r.mem.rssMb.toFixed(0)} MB (private ${r.mem.anonMb.toFixed(0)} MB), page heap ${r.mem.heapMb.toFixed(0)} MB`);
   const cli = native(path, 0);
+  if (status !== cli.report.status) problemsBig.push(`pool.js says ${status} on the big trace, the CLI ${cli.report.status}`);
   return {
     statements: BIG_STATEMENTS, bytes, ms: Math.round(r.ms), rate: BIG_STATEMENTS / (r.ms / 1000), status, cliStatus: cli.report.status,
     rendererRssMb: +r.mem.rssMb.toFixed(1), rendererPrivateMb: +r.mem.anonMb.toFixed(1), pageHeapMb: +r.mem.heapMb.toFixed(1), samples: r.mem.samples, nativeRssMb: +cli.rssMb.toFixed(1),
