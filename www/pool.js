@@ -241,9 +241,7 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
   };
 
   const dispatch = async (buf, len) => {
-    if (!analyzers) {
-      analyzers = startAnalyzers(nWorkers, module, onMessage, fail);
-    }
+    if (!analyzers) analyzers = startAnalyzers(nWorkers, module, onMessage, fail);
     await waitBelow(cap);
     let best = analyzers[0];
     for (const a of analyzers) if (a.queued < best.queued) best = a;
@@ -254,6 +252,9 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
 
   /** Everything dispatched is merged. */
   const drain = () => waitBelow(1);
+
+  // A source known to be larger than one run: start the analyzers now, while the first run is read.
+  if (total != null && total > target) analyzers = startAnalyzers(nWorkers, module, onMessage, fail);
 
   // Framing: read chunks wait in `parts` until there are at least `target` bytes,
   // then everything up to the last newline goes out as one run.
