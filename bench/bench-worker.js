@@ -5,6 +5,7 @@
 //   onus-pool  www/pool.js with `workers` analyzers (wasm compile and worker start included)
 //   js-webcrypto, js-noble   bench/baseline.js
 let run;
+let lastStats = null; // pool.js's own account of where the time went
 
 async function load(kind) {
   if (kind === 'onus-1') {
@@ -26,7 +27,8 @@ async function load(kind) {
   } else if (kind === 'onus-pool') {
     const { verifyWithPool } = await import('/www/pool.js');
     run = async ({ url, workers, chunkBytes }) => {
-      const { report, verifier } = await verifyWithPool({ source: url, workers, chunkBytes });
+      const { report, verifier, stats } = await verifyWithPool({ source: url, workers, chunkBytes });
+      lastStats = stats;
       verifier.free();
       return report;
     };
@@ -48,7 +50,7 @@ onmessage = async (e) => {
       const t0 = performance.now();
       const report = await run(m);
       const ms = performance.now() - t0;
-      postMessage({ type: 'done', ms, report });
+      postMessage({ type: 'done', ms, report, stats: lastStats });
     }
   } catch (err) {
     postMessage({ type: 'error', message: String(err?.stack ?? err) });

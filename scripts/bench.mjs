@@ -294,6 +294,7 @@ async function main() {
         if (kind === 'js-webcrypto' && webcrypto !== true) continue;
         const r = await runBrowser(kind, path);
         runs[kind].push(r);
+        if (r.stats) log(`${n} ${kind} trial ${t + 1}: pool.js stats ${JSON.stringify(Object.fromEntries(Object.entries(r.stats).map(([k, v]) => [k, Math.round(v)])))}`);
         log(`${n} ${kind} trial ${t + 1}: ${(r.ms / 1000).toFixed(2)} s (${(n / r.ms * 1000).toFixed(0)}/s, ${(n / r.mem.cpuMs * 1000).toFixed(0)}/CPU-s, load ${r.mem.load}) ${r.report.status}, page heap ${r.mem.heapMb.toFixed(0)} MB, renderer RSS ${r.mem.rssMb.toFixed(0)} MB (private ${r.mem.anonMb.toFixed(0)} MB)`);
         const s = statusOf(r.report);
         if (s !== expected.status) problems.push(`${kind} says ${s} on demo-${n}, the CLI ${expected.status}`);
@@ -344,6 +345,8 @@ function summarize(best, all, n) {
     cpuMs: cpus.length ? Math.round(Math.min(...cpus)) : null,
     ratePerCpuSecond: cpus.length ? n / (Math.min(...cpus) / 1000) : null,
     loads: all.map((r) => r.mem?.load ?? null).filter(Boolean),
+    // pool.js: phase A (summed over analyzers) and phase B (the merging verifier), best trial.
+    poolStats: best.stats ?? null,
     trialsMs: all.map((r) => Math.round(r.ms)),
     heapMb: best.mem ? +Math.max(...all.map((r) => r.mem.heapMb)).toFixed(1) : null,
     rssMb: best.mem ? +Math.max(...all.map((r) => r.mem.rssMb)).toFixed(1) : +Math.max(...all.map((r) => r.rssMb)).toFixed(1),
@@ -478,6 +481,12 @@ function markdown(o) {
   lines.push(`| per CPU-second: Onus N workers / baseline 4 (@noble/ed25519) | ${cpuRatio('onus-pool', 'js-noble').join(' | ')} |`);
   lines.push(`| per CPU-second: Onus 1 worker / native 1 thread | ${cpuRatio('onus-1', 'native-1').join(' | ')} |`);
   lines.push(`| per CPU-second: Onus N workers / native all threads | ${cpuRatio('onus-pool', 'native-all').join(' | ')} |`);
+  const ps = [...o.rows].reverse().find((r) => r.kinds['onus-pool']?.poolStats);
+  if (ps) {
+    const st = ps.kinds['onus-pool'].poolStats;
+    lines.push('');
+    lines.push(`pool.js on ${ps.statements.toLocaleString('en')} statements (best trial): ${st.runs} runs over ${st.workers} analyzers; phase A ${(st.analyzeMs / 1000).toFixed(1)} s of analyzer time, phase B and finish ${(st.mergeMs / 1000).toFixed(2)} s in the merging worker (${(100 * st.mergeMs / (st.analyzeMs + st.mergeMs)).toFixed(1)}% of the work), ${(st.totalMs / 1000).toFixed(1)} s end to end.`);
+  }
   lines.push('');
   lines.push(`wasm: ${o.wasm.bytes.toLocaleString('en')} bytes, ${o.wasm.gzipBytes.toLocaleString('en')} gzipped (gzip -9).`);
   if (o.big) lines.push(`1 GB check: ${o.big.statements.toLocaleString('en')} statements, ${(o.big.bytes / 2 ** 30).toFixed(2)} GiB, ${(o.big.ms / 1000).toFixed(1)} s (${fmtRate(o.big.rate)}/s), ${o.big.status}; peak renderer RSS ${o.big.rendererRssMb} MB (private ${o.big.rendererPrivateMb} MB), page JS heap ${o.big.pageHeapMb} MB; native CLI peak RSS ${o.big.nativeRssMb} MB.`);

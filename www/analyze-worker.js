@@ -24,6 +24,7 @@ function panicText(e) {
 function analyze(m) {
   if (broken) return;
   let out;
+  const t0 = performance.now();
   try {
     out = analyzeChunk(new Uint8Array(m.buf, 0, m.len), m.oneByOne);
   } catch (e) {
@@ -34,7 +35,7 @@ function analyze(m) {
   // A fresh Uint8Array copied out of wasm memory: its whole buffer is the result.
   const buf = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out.buffer : out.slice().buffer;
   // The run's buffer goes back too, for the pool to fill again.
-  postMessage({ type: 'result', seq: m.seq, buf, input: m.buf }, [buf, m.buf]);
+  postMessage({ type: 'result', seq: m.seq, buf, input: m.buf, ms: performance.now() - t0 }, [buf, m.buf]);
 }
 
 async function coordinate(m) {
@@ -46,7 +47,7 @@ async function coordinate(m) {
       onProgress: m.progress ? (progress) => postMessage({ type: 'progress', progress }) : undefined,
     });
     verifier = r.verifier;
-    postMessage({ type: 'done', report: r.report, response: r.response });
+    postMessage({ type: 'done', report: r.report, response: r.response, stats: r.stats });
   } catch (e) {
     const extra = {};
     for (const k of ['status', 'statusText', 'url']) if (e?.[k] !== undefined) extra[k] = e[k];

@@ -4,7 +4,7 @@
 // between threads and keeps the results in file order.
 //
 //   import { verifyWithPool } from './pool.js';
-//   const { report, verifier, response } = await verifyWithPool({
+//   const { report, verifier, response, stats } = await verifyWithPool({
 //     source,            // a File or Blob, a URL string (or URL), or a ReadableStream of bytes
 //     workers,           // analyzer workers (default navigator.hardwareConcurrency, at least 1)
 //     options,           // TraceVerifier options: {key?, known?, oneByOne?, keepRows?}
@@ -20,7 +20,9 @@
 //   });
 //
 // `response` is {url, status, contentType} for a URL source (fetched with
-// cache: 'no-cache'), else null.
+// cache: 'no-cache'), else null. `stats` says where the time went: {workers,
+// runs, analyzeMs (phase A, summed over analyzers), mergeMs (phase B and
+// finish, in the calling worker), totalMs}.
 //
 // Phase A (strict parse, canonical bytes, ids, leaf hashes, signatures) runs in
 // the analyzer workers (www/analyze-worker.js, `analyzeChunk`); phase B (indexes,
@@ -188,7 +190,8 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
   const results = new Map();     // seq -> analyzed bytes, waiting for their turn
   let nextSeq = 0, nextMerge = 0, inFlight = 0;
   let lastProgress = 0;
-  let streaming = false;         // a line too long for framing: the rest goes through push()
+  let streaming = false;
+  const stats = { workers: nWorkers, runs: 0, analyzeMs: 0, mergeMs: 0, inlineMs: 0, totalMs: 0 };         // a line too long for framing: the rest goes through push()
 
   const signalWake = () => { const w = wake; wake = null; w?.(); };
   const stopAnalyzers = () => { if (analyzers) for (const a of analyzers) a.w.terminate(); };
@@ -200,6 +203,13 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted) onAbort();
+
+  /** Phase A and B in this worker (a small trace, a last unterminated line, an endless line). */
+  const pushHere = (bytes) => {
+    const t0 = performance.now();
+    guard(() => verifier.push(bytes));
+    stats.inlineMs += performance.now() - t0;
+  };
 
   const progress = (force) => {
     if (!onProgress) return;
@@ -216,7 +226,9 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
       results.delete(nextMerge);
       nextMerge++;
       inFlight--;
+      const t0 = performance.now();
       guard(() => verifier.ingestAnalyzed(bytes));
+      stats.mergeMs += performance.now() - t0;
     }
     progress(false);
   };
@@ -225,6 +237,7 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
     if (failure) return;
     if (m.type === 'result') {
       analyzers[i].queued--;
+      stats.analyzeMs += m.ms ?? 0;
       results.set(m.seq, new Uint8Array(m.buf));
       if (m.input && spare.length < cap + 2) spare.push(m.input);
       try { merge(); } catch (e) { fail(e); return; }
@@ -247,6 +260,7 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
     for (const a of analyzers) if (a.queued < best.queued) best = a;
     best.queued++;
     inFlight++;
+    stats.runs++;
     best.w.postMessage({ type: 'analyze', seq: nextSeq++, buf, len, oneByOne }, [buf]);
   };
 
@@ -290,17 +304,17 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
         // No newline in sight: like the native driver, stream the rest through one verifier.
         await drain();
         streaming = true;
-        guard(() => verifier.push(all));
+        pushHere(all);
         return;
       }
-      if (atEnd) { await drain(); guard(() => verifier.push(all)); return; }
+      if (atEnd) { await drain(); pushHere(all); return; }
       keep(all);
       return;
     }
     const rest = cut < all.length ? all.slice(cut) : null; // a copy: `all` is sent away
     if (atEnd && nextSeq === 0 && !analyzers) {
       // Small input: no analyzers; this worker verifies it alone.
-      guard(() => verifier.push(all));
+      pushHere(all);
       return;
     }
     await dispatch(all.buffer, cut);
@@ -308,7 +322,7 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
       if (atEnd) {
         // An unterminated last line goes through push() so finish() judges its ending.
         await drain();
-        guard(() => verifier.push(rest));
+        pushHere(rest);
       } else {
         keep(rest);
       }
@@ -330,14 +344,14 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
       const chunk = r.value instanceof Uint8Array ? r.value : new Uint8Array(r.value);
       if (onBytes) onBytes(chunk);
       if (streaming) {
-        guard(() => verifier.push(chunk));
+        pushHere(chunk);
         progress(false);
         continue;
       }
       // A huge chunk (a user stream) is taken in target-sized pieces.
       for (let o = 0; o < chunk.length; o += target) {
         const piece = o === 0 && chunk.length <= target ? chunk : chunk.subarray(o, Math.min(chunk.length, o + target));
-        if (streaming) { guard(() => verifier.push(piece)); continue; }
+        if (streaming) { pushHere(piece); continue; }
         parts.push(piece);
         partsLen += piece.length;
         if (partsLen >= target) await flush(false);
@@ -346,9 +360,12 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
     }
     if (!streaming) await flush(true);
     await drain();
+    const t1 = performance.now();
     const report = guard(() => verifier.finish());
+    stats.mergeMs += performance.now() - t1;
     progress(true);
-    return { report, verifier, response };
+    stats.totalMs = performance.now() - started;
+    return { report, verifier, response, stats };
   } catch (e) {
     reader.cancel().catch(() => {});
     try { verifier.free?.(); } catch { /* already broken */ }
@@ -400,7 +417,7 @@ function runViaCoordinator({ source, workers, options, onProgress, onBytes, sign
       else if (m.type === 'done') {
         done = true;
         signal?.removeEventListener('abort', onAbort);
-        resolve({ report: m.report, verifier, response: m.response ?? null });
+        resolve({ report: m.report, verifier, response: m.response ?? null, stats: m.stats });
       } else if (m.type === 'failed') {
         done = true;
         signal?.removeEventListener('abort', onAbort);
