@@ -22,7 +22,8 @@
 // `response` is {url, status, contentType} for a URL source (fetched with
 // cache: 'no-cache'), else null. `stats` says where the time went: {workers,
 // runs, analyzeMs (phase A, summed over analyzers), mergeMs (phase B and
-// finish, in the calling worker), totalMs}.
+// finish, in the calling worker), inlineMs (both phases in the calling worker:
+// a small trace, an unterminated last line), totalMs}.
 //
 // Phase A (strict parse, canonical bytes, ids, leaf hashes, signatures) runs in
 // the analyzer workers (www/analyze-worker.js, `analyzeChunk`); phase B (indexes,
