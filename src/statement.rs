@@ -226,6 +226,13 @@ pub fn statement_from_json(v: &Json) -> Result<Statement, String> {
     Ok(Statement { kind: kind.to_string(), actor, time, refs, body: decode_body(kind, body_json), sig, id, commits })
 }
 
+/// Does the statement on `line` commit to `hash` (a 64-hex string in its body)?
+pub fn line_commits_to(line: &[u8], hash: &Hash) -> bool {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    parse_statement(line).is_ok_and(|st| st.commits.contains(hash))
+}
+
 fn short(v: &Json) -> String {
     let mut s = String::from_utf8(json::canonical(v)).expect("canonical JSON is UTF-8");
     if s.len() > 40 {

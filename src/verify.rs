@@ -205,8 +205,10 @@ pub struct Verifier {
     tally: Tally,
     /// Byte offset and length per statement, when `keep_rows`.
     pub rows: Vec<(u64, u32)>,
-    /// Hashes committed to by statement bodies: (hash, index), when `keep_rows`.
-    commits: Vec<(Hash, u32)>,
+    /// Hashes committed to by statement bodies, when `keep_rows`: the first four
+    /// bytes and the statement index (8 bytes, not 36: a million-statement trace
+    /// has about 1.5 million). Candidates are confirmed against their line.
+    commits: Vec<(u32, u32)>,
     finished: Option<Report>,
 }
 
@@ -437,7 +439,7 @@ impl Verifier {
         if self.opts.keep_rows {
             self.rows.push((offset, len));
             for h in &st.commits {
-                self.commits.push((*h, index as u32));
+                self.commits.push((hash_prefix(h), index as u32));
             }
         }
         let sig_ok = sig.is_ok();
@@ -786,14 +788,22 @@ impl Verifier {
     pub fn index_of(&self, id: &Id) -> Option<u64> {
         self.lookup(id).map(u64::from)
     }
-    /// Indexes of statements whose body contains `hash`.
-    pub fn committing_to(&self, hash: &Hash) -> Vec<u64> {
-        self.commits.iter().filter(|(h, _)| h == hash).map(|&(_, i)| i as u64).collect()
+    /// Indexes of statements whose body may contain `hash` (same first four
+    /// bytes): confirm each with [`statement::line_commits_to`] on its line.
+    pub fn commit_candidates(&self, hash: &Hash) -> Vec<u64> {
+        let p = hash_prefix(hash);
+        let mut out: Vec<u64> = self.commits.iter().filter(|(h, _)| *h == p).map(|&(_, i)| i as u64).collect();
+        out.dedup();
+        out
     }
     /// Inclusion proof of `index` in the tree of the first `size` statements.
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Vec<Hash> {
         merkle::inclusion_proof(index, &self.leaves[..size as usize])
     }
+}
+
+fn hash_prefix(h: &Hash) -> u32 {
+    u32::from_le_bytes(h[..4].try_into().expect("4 bytes"))
 }
 
 pub fn short_key(k: &Key) -> String {

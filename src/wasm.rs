@@ -223,11 +223,12 @@ impl TraceVerifier {
         parse_hash(id_hex).ok().and_then(|id| self.inner.index_of(&id)).map(|i| i as u32)
     }
 
-    /// Statements whose body commits to a BLAKE3 hash (hex).
+    /// Statements whose body may commit to a BLAKE3 hash (hex): candidates, to
+    /// confirm with `lineCommitsTo` on each one's line.
     #[wasm_bindgen(js_name = committingTo)]
     pub fn committing_to(&self, hash_hex: &str) -> Result<Vec<u32>, JsError> {
         let h = parse_hash(hash_hex).map_err(|e| JsError::new(&e))?;
-        Ok(self.inner.committing_to(&h).into_iter().map(|i| i as u32).collect())
+        Ok(self.inner.commit_candidates(&h).into_iter().map(|i| i as u32).collect())
     }
 
     /// Describes one statement's line (sliced from the source by the worker): refs as indexes.
@@ -260,6 +261,13 @@ impl TraceVerifier {
         };
         to_js(&view)
     }
+}
+
+/// Does the statement on this line commit to the hash (hex)?
+#[wasm_bindgen(js_name = lineCommitsTo)]
+pub fn line_commits_to(line: &[u8], hash_hex: &str) -> Result<bool, JsError> {
+    let h = parse_hash(hash_hex).map_err(|e| JsError::new(&e))?;
+    Ok(statement::line_commits_to(line, &h))
 }
 
 /// BLAKE3 of an artifact, fed in chunks.

@@ -421,3 +421,17 @@ fn the_parallel_driver_agrees_with_the_streaming_verifier() {
         assert!(want.findings.iter().any(|f| f.code == Code::StatementMalformed && f.line == 3 && f.message.contains("over the 1 MiB limit")));
     }
 }
+
+#[test]
+fn commit_candidates_include_every_committing_statement() {
+    let t = sealed();
+    let mut v = onus::Verifier::new(Options { keep_rows: true, ..Options::default() });
+    v.push(t.text().as_bytes());
+    v.finish();
+    let out: [u8; 32] = [0x22; 32];
+    let c = v.commit_candidates(&out);
+    assert_eq!(c, vec![2], "the compute commits to 22…22");
+    assert!(onus::statement::line_commits_to(t.lines[2].as_bytes(), &out));
+    assert!(!onus::statement::line_commits_to(t.lines[1].as_bytes(), &out));
+    assert!(v.commit_candidates(&[0x33; 32]).is_empty());
+}

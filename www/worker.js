@@ -3,7 +3,7 @@
 // verified by the pool (pool.js: analyzer workers for phase A, the merging
 // TraceVerifier here), and answers the explorer's questions.
 // No verification logic lives here either: every verdict comes from Rust.
-import init, { ArtifactHasher, verifyReceipt, lastPanic, version } from './pkg/onus.js';
+import init, { ArtifactHasher, verifyReceipt, lineCommitsTo, lastPanic, version } from './pkg/onus.js';
 import { verifyWithPool, onusModule } from './pool.js';
 
 // One compiled module for this worker and the pool's analyzers.
@@ -189,7 +189,14 @@ async function query(msg) {
       const hash = msg.file ? await hashFile(msg.id, msg.file) : msg.hash;
       let indexes = null, rows = [];
       if (verifier) {
-        indexes = Array.from(guard(() => verifier.committingTo(hash)));
+        // The core keeps a short prefix per hash; each candidate is confirmed on its own line.
+        indexes = [];
+        for (const i of guard(() => verifier.committingTo(hash))) {
+          const row = guard(() => verifier.rows(i, 1))[0];
+          if (!row) continue;
+          const line = await lineOf(row);
+          if (guard(() => lineCommitsTo(line, hash))) indexes.push(i);
+        }
         rows = indexes.slice(0, 200).map((i) => guard(() => verifier.rows(i, 1))[0]);
       }
       return { hash, indexes, rows };
