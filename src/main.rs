@@ -419,6 +419,10 @@ fn seal(key: &Path, trace: &Path) -> Result<u8, Fail> {
     if report.findings.iter().any(|f| f.code == onus::Code::StatementMalformed) {
         return Err(Fail("the trace has malformed statements; a checkpoint over them could not be checked. Remove or fix them first.".into()));
     }
+    if k.name != origin {
+        // Checkpoints are signed under the origin's name, so the vkey readers need differs from keygen's.
+        eprintln!("onus: note: {} is named {:?} but the log's origin is {origin:?}; readers should pin {}", key.display(), k.name, report.vkey.as_deref().unwrap_or("?"));
+    }
     let n = v.statement_count();
     let root = onus::merkle::root(v.leaves());
     let signed = note::sign_note(&note::checkpoint_text(&origin, n, &root), &origin, &k.key);

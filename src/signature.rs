@@ -9,7 +9,6 @@
 //! small-order component (mixed order); no signer following RFC 8032 makes one,
 //! only the key's holder can, and [`Mode::OneByOne`] removes even that gap.
 
-use curve25519_dalek::edwards::CompressedEdwardsY;
 use curve25519_dalek::scalar::Scalar;
 use ed25519_dalek::{Signature, VerifyingKey};
 
