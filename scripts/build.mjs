@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const sh = (cmd) => { console.log(`build: $ ${cmd}`); execSync(cmd, { stdio: 'inherit', cwd: root }); };
+// No standard input for the tools: cargo's rustc probe reads it (and caches a
+// failure if it holds stray bytes).
+const sh = (cmd) => { console.log(`build: $ ${cmd}`); execSync(cmd, { stdio: ['ignore', 'inherit', 'inherit'], cwd: root }); };
 
 sh('cargo build --release');
 // cdylib only for wasm, so native builds do not link a shared library they never use.

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const sh = (cmd) => { console.log(`test: $ ${cmd}`); execSync(cmd, { stdio: 'inherit', cwd: root }); };
+// No standard input for the tools: cargo's rustc probe reads it (and caches a
+// failure if it holds stray bytes).
+const sh = (cmd) => { console.log(`test: $ ${cmd}`); execSync(cmd, { stdio: ['ignore', 'inherit', 'inherit'], cwd: root }); };
 
 sh('cargo test --all-features');
 sh('node scripts/build.mjs');
