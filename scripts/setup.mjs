@@ -13,7 +13,9 @@ function have(cmd) {
 }
 function run(cmd, why) {
   console.log(`setup: ${why}\n  $ ${cmd}`);
-  execSync(cmd, { stdio: 'inherit', cwd: root });
+  // No standard input (cargo's rustc probe reads it), except for sudo's password prompt.
+  const stdin = cmd.includes('sudo ') ? 'inherit' : 'ignore';
+  execSync(cmd, { stdio: [stdin, 'inherit', 'inherit'], cwd: root });
 }
 
 // The wasm-bindgen CLI must match the crate's pinned version exactly.
