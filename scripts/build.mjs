@@ -1,7 +1,7 @@
 // Builds the native `onus` binary and the wasm core for the page:
 // cargo (wasm32, profile "wasm") -> wasm-bindgen (web target) -> wasm-opt, into www/pkg/.
 import { execSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, statSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -13,17 +13,7 @@ const sh = (cmd) => { console.log(`build: $ ${cmd}`); execSync(cmd, { stdio: ['i
 
 sh('cargo build --release');
 // cdylib only for wasm, so native builds do not link a shared library they never use.
-const wasmBuild = 'cargo rustc --lib --profile wasm --target wasm32-unknown-unknown --no-default-features --crate-type cdylib';
-try {
-  sh(wasmBuild);
-} catch {
-  // Seen on fresh clones here: cargo's first wasm32 probe (`rustc - --print=cfg`) read a
-  // build script's compiler output as its input, failed, and cargo cached that failure
-  // in target/.rustc_info.json, replaying it on every later run. Drop the cache, retry once.
-  console.log("build: the wasm build failed; clearing cargo's cached rustc probe and trying once more");
-  rmSync(join(root, 'target', '.rustc_info.json'), { force: true });
-  sh(wasmBuild);
-}
+sh('cargo rustc --lib --profile wasm --target wasm32-unknown-unknown --no-default-features --crate-type cdylib');
 mkdirSync(join(root, 'www', 'pkg'), { recursive: true });
 sh('wasm-bindgen --target web --no-typescript --out-dir www/pkg --out-name onus target/wasm32-unknown-unknown/wasm/onus.wasm');
 sh('node_modules/.bin/wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals www/pkg/onus_bg.wasm -o www/pkg/onus_bg.wasm');
