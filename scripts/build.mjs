@@ -7,8 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-// No standard input for the tools: cargo's rustc probe reads it (and caches a
-// failure if it holds stray bytes).
+// The tools get no standard input: none of them needs it.
 const sh = (cmd) => { console.log(`build: $ ${cmd}`); execSync(cmd, { stdio: ['ignore', 'inherit', 'inherit'], cwd: root }); };
 
 sh('cargo build --release');

@@ -13,7 +13,7 @@ function have(cmd) {
 }
 function run(cmd, why) {
   console.log(`setup: ${why}\n  $ ${cmd}`);
-  // No standard input (cargo's rustc probe reads it), except for sudo's password prompt.
+  // No standard input, except for sudo's password prompt.
   const stdin = cmd.includes('sudo ') ? 'inherit' : 'ignore';
   execSync(cmd, { stdio: [stdin, 'inherit', 'inherit'], cwd: root });
 }
