@@ -270,7 +270,7 @@ impl Verifier {
                     return;
                 }
                 Some(p) => {
-                    self.ingest_overlong(len + p as u64, p as u64 + 1);
+                    self.ingest_overlong(len + p as u64);
                     chunk = &chunk[p + 1..];
                 }
             }
@@ -302,11 +302,10 @@ impl Verifier {
         }
     }
 
-    fn ingest_overlong(&mut self, len: u64, consumed_in_chunk: u64) {
+    fn ingest_overlong(&mut self, len: u64) {
         self.overlong = None;
         let start = self.line_start;
         let reason = format!("the line is {len} bytes, over the 1 MiB limit");
-        let _ = consumed_in_chunk;
         self.ingest_at(LineOutcome::Malformed(reason), start, len as u32 + 1);
     }
 
@@ -472,7 +471,7 @@ impl Verifier {
             usable = false;
         }
         if index == 0 {
-            self.genesis(&st, sig_ok);
+            self.genesis(&st);
         } else {
             self.later(&st, index, sig_ok, usable);
         }
@@ -515,7 +514,7 @@ impl Verifier {
         self.flags.push(if usable { USABLE } else { 0 } | if sig_ok { SIG_OK } else { 0 });
     }
 
-    fn genesis(&mut self, st: &Statement, sig_ok: bool) {
+    fn genesis(&mut self, st: &Statement) {
         let Body::Log { origin, roster } = &st.body else {
             let why = if st.kind == "log" { "its body is invalid" } else { "it is not of kind `log`" };
             self.find(Code::LogGenesisInvalid, Some(0), Some(&st.id), format!("Statement 0 cannot start a log: {why} (kind {}).", st.kind));
@@ -531,7 +530,6 @@ impl Verifier {
                 );
             }
         }
-        let _ = sig_ok; // an invalid genesis signature is already an error finding
         self.log = Some(LogInfo { origin: origin.clone(), key: st.actor });
         for e in roster {
             self.roster_add(e);
@@ -584,7 +582,7 @@ impl Verifier {
             return r.clone();
         }
         if let Some(len) = self.overlong {
-            self.ingest_overlong(len, 0);
+            self.ingest_overlong(len);
         }
         if !self.partial.is_empty() {
             let last = std::mem::take(&mut self.partial);
@@ -940,7 +938,7 @@ pub fn verify_reader(input: impl std::io::Read + Send, opts: Options, threads: u
                     }
                     Piece::Overlong(len, terminated) => {
                         v.add_bytes(len + terminated as u64);
-                        v.ingest_overlong(len, 0);
+                        v.ingest_overlong(len);
                     }
                 }
                 next += 1;
