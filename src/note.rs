@@ -30,7 +30,9 @@ pub fn vkey(name: &str, key: &Key) -> String {
     format!("{name}+{}+{}", hex::encode(key_id(name, key)), STANDARD.encode(k))
 }
 
-fn valid_name(name: &str) -> bool {
+/// The one rule for key names and origins (C2SP signed-note, tlog-checkpoint):
+/// non-empty, no white space, no '+', no control characters.
+pub fn valid_name(name: &str) -> bool {
     !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c == '+' || c.is_control())
 }
 
