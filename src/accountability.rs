@@ -65,7 +65,7 @@ impl UnionFind {
 }
 
 /// Kind number of `compute` in `verify::KNOWN_KINDS`.
-const KIND_COMPUTE: u16 = 5;
+const KIND_COMPUTE: u32 = 5;
 
 impl Collector {
     /// Records a compute answering `requests` (its refs that are requests).
@@ -91,7 +91,7 @@ impl Collector {
 
     /// Builds the incidents; also returns the silent disagreements found
     /// (first compute index, differing compute index) for findings.
-    pub fn finish(&mut self, kinds: &[u16], actors: &[u32], actor_keys: &[Key]) -> (Vec<Incident>, Vec<(u32, u32)>) {
+    pub fn finish(&mut self, kinds: &[u32], actors: &[u32], actor_keys: &[Key]) -> (Vec<Incident>, Vec<(u32, u32)>) {
         let actor_of = |i: u32| actor_keys.get(actors[i as usize] as usize).copied();
         // Which statements a detection references.
         let mut detected_targets: hashbrown::HashSet<u32> = Default::default();

@@ -108,9 +108,11 @@ impl Parser<'_> {
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
+    /// `depth` is how many arrays and objects enclose the value.
     fn value(&mut self, depth: usize) -> Result<Json, JsonError> {
-        if depth > MAX_DEPTH {
-            return Err(self.err("JSON nested too deeply"));
+        // An array or object at `depth` is nesting level `depth + 1`.
+        if depth >= MAX_DEPTH && matches!(self.peek(), Some(b'{' | b'[')) {
+            return Err(self.err(&format!("JSON nested more than {MAX_DEPTH} levels deep")));
         }
         match self.peek() {
             None => Err(self.err("unexpected end of text")),
@@ -135,6 +137,8 @@ impl Parser<'_> {
     fn object(&mut self, depth: usize) -> Result<Json, JsonError> {
         self.i += 1;
         let mut members: Vec<(String, Json)> = Vec::new();
+        // Where each name starts, to point at a duplicate found after the object ends.
+        let mut name_at: Vec<usize> = Vec::new();
         self.ws();
         if self.peek() == Some(b'}') {
             self.i += 1;
@@ -147,9 +151,12 @@ impl Parser<'_> {
             }
             let at = self.i;
             let name = self.string()?;
-            if members.iter().any(|(k, _)| *k == name) {
-                return Err(JsonError { at, reason: format!("duplicate member name {name:?}") });
+            // Small objects (every statement) are checked as they are read; large
+            // ones once, sorted, at the end: a linear scan would be quadratic.
+            if members.len() < LINEAR_NAME_CHECK && members.iter().any(|(k, _)| *k == name) {
+                return Err(duplicate_name(at, &name));
             }
+            name_at.push(at);
             self.ws();
             if self.peek() != Some(b':') {
                 return Err(self.err("expected ':' after a member name"));
@@ -163,6 +170,9 @@ impl Parser<'_> {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
+                    if members.len() > LINEAR_NAME_CHECK {
+                        check_unique_names(&members, &name_at)?;
+                    }
                     return Ok(Json::Obj(members));
                 }
                 _ => return Err(self.err("expected ',' or '}' in an object")),
@@ -352,6 +362,24 @@ impl Parser<'_> {
     }
 }
 
+/// Objects up to this many members are checked for duplicate names as they are read.
+const LINEAR_NAME_CHECK: usize = 16;
+
+fn duplicate_name(at: usize, name: &str) -> JsonError {
+    JsonError { at, reason: format!("duplicate member name {}", crate::report::quoted(name)) }
+}
+
+/// Sorts the names once (O(n log n)); reports the later of the first duplicate pair found.
+fn check_unique_names(members: &[(String, Json)], name_at: &[usize]) -> Result<(), JsonError> {
+    let mut order: Vec<usize> = (0..members.len()).collect();
+    order.sort_unstable_by(|&a, &b| members[a].0.cmp(&members[b].0).then(a.cmp(&b)));
+    let first = order.windows(2).filter(|w| members[w[0]].0 == members[w[1]].0).map(|w| w[1]).min();
+    match first {
+        Some(i) => Err(duplicate_name(name_at[i], &members[i].0)),
+        None => Ok(()),
+    }
+}
+
 fn utf8_len(first: u8) -> usize {
     match first {
         0x00..=0x7f => 1,
@@ -514,8 +542,31 @@ mod tests {
         assert!(strict("\u{feff}{}").unwrap_err().reason.contains("BOM"));
         assert!(parse(b"\"\xff\"", Numbers::SafeIntegers).unwrap_err().reason.contains("UTF-8"));
         assert!(strict("{} x").is_err());
-        assert!(strict(&"[".repeat(100)).unwrap_err().reason.contains("deeply"));
+        assert!(strict(&"[".repeat(100)).unwrap_err().reason.contains("more than 64 levels"));
+        // 64 levels are allowed, 65 are not (docs/FORMAT.md section 1).
+        let nest = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(strict(&nest(64)).is_ok());
+        assert!(strict(&nest(65)).unwrap_err().reason.contains("more than 64 levels"));
+        let objs = |n: usize| format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n));
+        assert!(strict(&objs(64)).is_ok());
+        assert!(strict(&objs(65)).is_err());
         assert!(strict("\"a\tb\"").is_err());
+    }
+
+    #[test]
+    fn duplicate_names_in_large_objects_are_found() {
+        let many = |extra: &str| {
+            let members: Vec<String> = (0..5000).map(|i| format!("\"m{i}\":{i}")).collect();
+            format!("{{{}{extra}}}", members.join(","))
+        };
+        assert!(strict(&many("")).is_ok());
+        let e = strict(&many(",\"m17\":0")).unwrap_err();
+        assert!(e.reason.contains("duplicate member name \"m17\""), "{e}");
+        // The error points at the second occurrence.
+        let text = many(",\"m17\":0");
+        assert_eq!(e.at, text.rfind("\"m17\"").unwrap());
+        // Nested large objects too.
+        assert!(strict(&format!("{{\"x\":{}}}", many(",\"m4999\":1"))).is_err());
     }
 
     #[test]

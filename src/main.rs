@@ -15,6 +15,63 @@ mod keyfile;
 #[cfg(feature = "serve")]
 mod serve;
 
+/// Writes one line of human output to standard output, with every control
+/// character and bidirectional override made visible (text from a trace must
+/// never repaint the reader's terminal). Goes quiet once the reader closes the
+/// pipe (`onus verify … | head`): the exit code stays the command's own.
+macro_rules! say {
+    ($($t:tt)*) => { $crate::out::human(&format!($($t)*)) };
+}
+
+mod out {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static CLOSED: AtomicBool = AtomicBool::new(false);
+
+    /// Human text: each character that needs it becomes a visible `\u{…}` escape.
+    pub fn human(line: &str) {
+        let mut clean = String::with_capacity(line.len() + 1);
+        for c in line.chars() {
+            if onus::report::needs_escape(c) && c != '\n' {
+                clean.push_str(&c.escape_unicode().to_string());
+            } else {
+                clean.push(c);
+            }
+        }
+        clean.push('\n');
+        raw(clean.as_bytes());
+    }
+
+    /// Machine output (JSON, receipts): JSON escapes what it must; the
+    /// bidirectional marks and C1 controls it would leave raw are escaped too.
+    pub fn json(text: &str) {
+        let mut clean = String::with_capacity(text.len() + 1);
+        for c in text.chars() {
+            if onus::report::needs_escape(c) && c != '\n' {
+                clean.push_str(&format!("\\u{:04x}", c as u32));
+            } else {
+                clean.push(c);
+            }
+        }
+        clean.push('\n');
+        raw(clean.as_bytes());
+    }
+
+    pub fn raw(bytes: &[u8]) {
+        if CLOSED.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut o = std::io::stdout().lock();
+        if let Err(e) = o.write_all(bytes).and_then(|()| o.flush()) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("onus: cannot write to standard output: {e}");
+            }
+            CLOSED.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
 #[derive(Parser)]
 #[command(name = "onus", version, about = "Verify decentralized-AI traces: signatures, Merkle checkpoints, and who took responsibility.")]
 struct Cli {
@@ -40,9 +97,12 @@ enum Command {
         /// Check every signature alone with verify_strict (slower; see docs/FORMAT.md).
         #[arg(long)]
         one_by_one: bool,
-        /// Threads for parsing, hashing and signatures (default: all cores).
+        /// Threads for parsing, hashing and signatures, 1 to 256 (default: one per core).
         #[arg(long)]
         threads: Option<usize>,
+        /// For a URL: give up when the server sends nothing for this many seconds.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
     },
     /// Create a key file (mode 0600) and print its public key and C2SP vkey.
     Keygen {
@@ -129,18 +189,22 @@ fn main() -> ExitCode {
 
 fn run(cmd: Command) -> Result<u8, Fail> {
     match cmd {
-        Command::Verify { trace, json, key, known, one_by_one, threads } => {
+        Command::Verify { trace, json, key, known, one_by_one, threads, timeout } => {
             let opts = Options {
                 log_key: key.as_deref().map(parse_any_key).transpose()?,
                 signatures: if one_by_one { Mode::OneByOne } else { Mode::Batch },
                 known: known.iter().map(|k| parse_known(k)).collect::<Result<_, _>>()?,
                 keep_rows: false,
             };
-            let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-            let (input, size) = open_input(&trace)?;
+            let threads = match threads {
+                Some(t) if (1..=MAX_THREADS).contains(&t) => t,
+                Some(t) => return Err(Fail(format!("--threads {t}: give 1 to {MAX_THREADS} (the default is one per core)"))),
+                None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            };
+            let (input, size) = open_input(&trace, Duration::from_secs(timeout.max(1)))?;
             let (report, _) = verify_with_progress(input, size, opts, threads)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                out::json(&serde_json::to_string_pretty(&report)?);
             } else {
                 print_summary(&report);
             }
@@ -155,16 +219,16 @@ fn run(cmd: Command) -> Result<u8, Fail> {
             let key = key.as_deref().map(parse_any_key).transpose()?;
             let r = receipt::verify_receipt(&text, key.as_ref());
             if json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
+                out::json(&serde_json::to_string_pretty(&r)?);
             } else {
                 let verdict = match r.status {
                     receipt::ReceiptStatus::Verified => "VERIFIED",
                     receipt::ReceiptStatus::Unanchored => "PROOF OK, SIGNER UNCHECKED",
                     receipt::ReceiptStatus::Failed => "FAILED",
                 };
-                println!("{verdict}: statement {} ({}) in {} at size {}", r.index.map_or("?".into(), |i| i.to_string()), r.kind.as_deref().unwrap_or("?"), r.origin.as_deref().unwrap_or("?"), r.size.map_or("?".into(), |s| s.to_string()));
+                say!("{verdict}: statement {} ({}) in {} at size {}", r.index.map_or("?".into(), |i| i.to_string()), r.kind.as_deref().unwrap_or("?"), r.origin.as_deref().unwrap_or("?"), r.size.map_or("?".into(), |s| s.to_string()));
                 for f in &r.findings {
-                    println!("  {} {}: {}", sev(f.severity), f.code.as_str(), f.message);
+                    say!("  {} {}: {}", sev(f.severity), f.code.as_str(), f.message);
                 }
             }
             Ok(match r.status {
@@ -180,7 +244,12 @@ fn run(cmd: Command) -> Result<u8, Fail> {
                 Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p).map_err(|e| format!("cannot create {}: {e}", p.display()))?)),
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
-            let summary = onus::demo::write_demo(&mut sink, statements, seed, threads, |n| bar.set(n))?;
+            let summary = match onus::demo::write_demo(&mut sink, statements, seed, threads, |n| bar.set(n)) {
+                Ok(s) => s,
+                // The reader stopped reading (`onus demo | head`): nothing is wrong.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(0),
+                Err(e) => return Err(e.into()),
+            };
             bar.done();
             if let Some(p) = out {
                 eprintln!("wrote {} statements and {} checkpoints to {}\nlog key: {}", summary.statements, summary.checkpoints, p.display(), summary.vkey);
@@ -219,27 +288,79 @@ fn parse_known(s: &str) -> Result<KnownCheckpoint, Fail> {
     Ok(KnownCheckpoint { origin: String::new(), size, root: root.into() })
 }
 
-fn open_input(arg: &str) -> Result<(Box<dyn Read + Send>, Option<u64>), Fail> {
+/// Most threads `--threads` takes.
+const MAX_THREADS: usize = 256;
+/// How long a server may take to accept the connection, and (by default) to send the next bytes.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn open_input(arg: &str, read_timeout: Duration) -> Result<(Box<dyn Read + Send>, Option<u64>), Fail> {
     if arg == "-" {
         return Ok((Box::new(std::io::stdin()), None));
     }
     if arg.starts_with("http://") || arg.starts_with("https://") {
-        let resp = ureq::get(arg).call().map_err(|e| match e {
+        let agent = ureq::AgentBuilder::new().timeout_connect(CONNECT_TIMEOUT).timeout_read(read_timeout).build();
+        let resp = agent.get(arg).call().map_err(|e| match e {
             ureq::Error::Status(code, r) => Fail(format!("{arg}: the server answered {code} {}; check the URL", r.status_text())),
+            ureq::Error::Transport(t) if is_timeout(&t) => Fail(format!(
+                "{arg}: the server did not answer in time (connect {} s, then {} s without data); try again later or check the address",
+                CONNECT_TIMEOUT.as_secs(),
+                read_timeout.as_secs()
+            )),
             ureq::Error::Transport(t) => Fail(format!("{arg}: cannot fetch it ({t}); check the address and your network")),
         })?;
         let len = resp.header("content-length").and_then(|l| l.parse().ok());
-        return Ok((Box::new(resp.into_reader()), len));
+        return Ok((Box::new(TimeoutReader { inner: resp.into_reader(), secs: read_timeout.as_secs() }), len));
     }
     let f = std::fs::File::open(arg).map_err(|e| Fail(format!("cannot open {arg}: {e}")))?;
     let len = f.metadata().ok().map(|m| m.len());
     Ok((Box::new(f), len))
 }
 
+fn is_timeout(t: &ureq::Transport) -> bool {
+    use std::error::Error;
+    let mut e: Option<&(dyn Error + 'static)> = t.source();
+    while let Some(cur) = e {
+        if cur.downcast_ref::<std::io::Error>().is_some_and(|io| matches!(io.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock)) {
+            return true;
+        }
+        e = cur.source();
+    }
+    t.to_string().contains("timed out")
+}
+
+/// A response body whose read timeouts say how long the server was silent.
+struct TimeoutReader<R> {
+    inner: R,
+    secs: u64,
+}
+
+impl<R: Read> Read for TimeoutReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf).map_err(|e| match e.kind() {
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
+                std::io::Error::new(std::io::ErrorKind::TimedOut, format!("the server sent nothing for {} s (see --timeout); try again later", self.secs))
+            }
+            _ => e,
+        })
+    }
+}
+
+/// Says what a failed read of the input means.
+fn read_failure(what: &str, e: std::io::Error) -> Fail {
+    Fail(format!("reading {what} failed: {e}"))
+}
+
+/// A receipt or other small input: at most `MAX_SMALL_INPUT` bytes.
+const MAX_SMALL_INPUT: u64 = 4 << 20;
+
 fn read_all(arg: &str) -> Result<Vec<u8>, Fail> {
-    let (mut r, _) = open_input(arg)?;
+    let (r, _) = open_input(arg, READ_TIMEOUT)?;
     let mut v = Vec::new();
-    r.read_to_end(&mut v).map_err(|e| Fail(format!("cannot read {arg}: {e}")))?;
+    r.take(MAX_SMALL_INPUT + 1).read_to_end(&mut v).map_err(|e| read_failure(arg, e))?;
+    if v.len() as u64 > MAX_SMALL_INPUT {
+        return Err(Fail(format!("{arg} is over {} MiB; a receipt is a few kilobytes: check that this is the receipt", MAX_SMALL_INPUT >> 20)));
+    }
     Ok(v)
 }
 
@@ -296,7 +417,7 @@ fn verify_with_progress(input: Box<dyn Read + Send>, size: Option<u64>, opts: Op
         bar.message(format!("{statements} statements"));
     });
     bar.done();
-    result.map_err(|e| Fail(format!("reading the trace failed: {e}")))
+    result.map_err(|e| read_failure("the trace", e))
 }
 
 fn sev(s: Severity) -> &'static str {
@@ -313,26 +434,26 @@ fn print_summary(r: &Report) {
         Status::Unsealed => ("~", "UNSEALED", "everything checks, but some statements are covered by no signed checkpoint yet"),
         Status::Failed => ("✗", "FAILED", "something in this trace cannot be trusted; see the errors below"),
     };
-    println!("{mark} {word}  {}", r.origin.as_deref().unwrap_or("(no origin)"));
-    println!("  {meaning}.");
+    say!("{mark} {word}  {}", r.origin.as_deref().unwrap_or("(no origin)"));
+    say!("  {meaning}.");
     if let Some(v) = &r.vkey {
-        println!("  log key      {v}");
+        say!("  log key      {v}");
     }
     let sealed = r.sealed.as_ref().map_or("no valid checkpoint".to_string(), |c| format!("sealed at size {} (root {}…)", c.size, &c.root[..16]));
-    println!("  statements   {} on {} lines, {} checkpoint(s), {sealed}", r.statements, r.lines, r.checkpoints);
-    println!("  findings     {} error(s), {} warning(s), {} info", r.counts.error, r.counts.warning, r.counts.info);
+    say!("  statements   {} on {} lines, {} checkpoint(s), {sealed}", r.statements, r.lines, r.checkpoints);
+    say!("  findings     {} error(s), {} warning(s), {} info", r.counts.error, r.counts.warning, r.counts.info);
     let a = &r.accountability;
     let total = a.detected_only + a.responsibility_only + a.both + a.silent;
-    println!("  incidents    {total}: knowing what went wrong {} · someone taking responsibility {} · both {} · neither (silent) {}", a.detected_only, a.responsibility_only, a.both, a.silent);
+    say!("  incidents    {total}: knowing what went wrong {} · someone taking responsibility {} · both {} · neither (silent) {}", a.detected_only, a.responsibility_only, a.both, a.silent);
     for p in &r.polls {
         let votes: u64 = p.counts.iter().sum();
         let parts: Vec<String> = p.options.iter().zip(&p.counts).map(|(o, c)| format!("{o} {c}")).collect();
-        println!("  poll         {:?}: {} · {votes} vote(s), closes {}", p.question, parts.join(" · "), p.closes);
+        say!("  poll         {:?}: {} · {votes} vote(s), closes {}", p.question, parts.join(" · "), p.closes);
     }
     if r.findings.is_empty() {
         return;
     }
-    println!();
+    say!("");
     let mut shown: std::collections::HashMap<&str, usize> = Default::default();
     for f in &r.findings {
         let n = shown.entry(f.code.as_str()).or_default();
@@ -343,11 +464,14 @@ fn print_summary(r: &Report) {
                 None if f.line > 0 => format!("line {}", f.line),
                 None => "trace".into(),
             };
-            println!("{} {} ({at}): {}", sev(f.severity), f.code.as_str(), f.message);
+            say!("{} {} ({at}): {}", sev(f.severity), f.code.as_str(), f.message);
         }
     }
     for (code, n) in shown.iter().filter(|(_, &n)| n > 10) {
-        println!("… and {} more {code} (see --json)", n - 10);
+        say!("… and {} more {code} (see --json)", n - 10);
+    }
+    for o in &r.findings_omitted {
+        say!("… and {} more {} not listed in the report (each code lists its first {})", o.count, o.code.as_str(), onus::report::MAX_FINDINGS_PER_CODE);
     }
 }
 
@@ -387,7 +511,7 @@ fn append(key: &Path, kind: &str, refs: &[String], body: &str, time: Option<&str
     let mut f = std::fs::OpenOptions::new().create(true).append(true).open(trace)?;
     ensure_newline(trace)?;
     writeln!(f, "{line}")?;
-    println!("{}", statement::id_to_hex(&id));
+    say!("{}", statement::id_to_hex(&id));
     Ok(0)
 }
 
@@ -429,7 +553,7 @@ fn seal(key: &Path, trace: &Path) -> Result<u8, Fail> {
     ensure_newline(trace)?;
     let mut f = std::fs::OpenOptions::new().append(true).open(trace)?;
     writeln!(f, "{}", onus::demo::checkpoint_line(&signed))?;
-    println!("sealed {origin} at size {n}, root {}", hex::encode(root));
+    say!("sealed {origin} at size {n}, root {}", hex::encode(root));
     Ok(0)
 }
 
@@ -442,7 +566,7 @@ fn prove(index: u64, trace: &Path) -> Result<u8, Fail> {
     if index >= sealed.size {
         return Err(Fail(format!("statement {index} is not covered by the latest checkpoint (size {}); seal the trace again", sealed.size)));
     }
-    let note_text = v.checkpoint_note(sealed.line).expect("the sealed checkpoint was read").to_string();
+    let note_text = sealed.note.clone();
     let (offset, len) = v.rows[index as usize];
     let mut f = std::fs::File::open(trace)?;
     f.seek(SeekFrom::Start(offset))?;
@@ -454,6 +578,6 @@ fn prove(index: u64, trace: &Path) -> Result<u8, Fail> {
     }
     let proof = v.inclusion_proof(index, sealed.size);
     let r = receipt::make_receipt(&line, index, &proof, &note_text).map_err(Fail)?;
-    println!("{r}");
+    out::json(&r);
     Ok(0)
 }

@@ -1,5 +1,6 @@
 //! Checkpoints: C2SP signed-note and tlog-checkpoint (FORMAT.md section 3).
 
+use crate::report::quoted;
 use crate::signature;
 use crate::statement::{Hash, Key};
 use base64::engine::general_purpose::STANDARD;
@@ -9,8 +10,10 @@ use sha2::{Digest, Sha256};
 
 /// Signature type byte of Ed25519 keys (C2SP signed-note, "Signatures").
 pub const ED25519_ALG: u8 = 0x01;
-/// Only this many signature lines are read (more are ignored, bounding work).
-pub const MAX_SIGNATURE_LINES: usize = 16;
+/// A note with more signature lines than this is malformed (C2SP signed-note:
+/// verifiers bound the number and must accept at least 16; Go's note package
+/// also stops at 100). Every line up to it is read, none is silently skipped.
+pub const MAX_SIGNATURE_LINES: usize = 100;
 /// The em dash that starts a signature line (C2SP signed-note).
 const SIG_PREFIX: &str = "\u{2014} ";
 
@@ -44,7 +47,7 @@ pub fn parse_vkey(s: &str) -> Result<(String, Key), String> {
         return Err("a verifier key looks like name+1a2b3c4d+AXXX…(base64): three parts separated by '+'".into());
     };
     if !valid_name(name) {
-        return Err(format!("verifier key name {name:?} is empty or has spaces"));
+        return Err(format!("verifier key name {} is empty or has spaces", quoted(name)));
     }
     let raw = STANDARD.decode(k).map_err(|_| "the verifier key's third part is not standard base64".to_string())?;
     if raw.len() != 33 || raw[0] != ED25519_ALG {
@@ -97,6 +100,10 @@ struct NoteSig {
 }
 
 fn split_note(note: &str) -> Result<(&str, Vec<NoteSig>), String> {
+    // C2SP signed-note: no ASCII control characters other than newline.
+    if let Some(c) = note.chars().find(|&c| c < ' ' && c != '\n') {
+        return Err(format!("the note contains the control character {}", c.escape_unicode()));
+    }
     let Some(cut) = note.rfind("\n\n") else {
         return Err("no blank line between the note text and its signatures".into());
     };
@@ -106,15 +113,19 @@ fn split_note(note: &str) -> Result<(&str, Vec<NoteSig>), String> {
         return Err("the last signature line must end with a newline".into());
     }
     let mut sigs = Vec::new();
-    for line in sig_block[..sig_block.len() - 1].split('\n').take(MAX_SIGNATURE_LINES) {
-        let rest = line.strip_prefix(SIG_PREFIX).ok_or_else(|| format!("signature line {line:?} does not start with \"— \""))?;
-        let (name, b64) = rest.split_once(' ').ok_or_else(|| format!("signature line {line:?} has no space before the signature"))?;
+    let sig_lines = sig_block[..sig_block.len() - 1].split('\n');
+    if sig_lines.clone().count() > MAX_SIGNATURE_LINES {
+        return Err(format!("the note has more than {MAX_SIGNATURE_LINES} signature lines"));
+    }
+    for line in sig_lines {
+        let rest = line.strip_prefix(SIG_PREFIX).ok_or_else(|| format!("signature line {} does not start with \"— \"", quoted(line)))?;
+        let (name, b64) = rest.split_once(' ').ok_or_else(|| format!("signature line {} has no space before the signature", quoted(line)))?;
         if !valid_name(name) {
-            return Err(format!("signature line names key {name:?}, which is empty or has spaces"));
+            return Err(format!("signature line names key {}, which is empty or has spaces", quoted(name)));
         }
-        let blob = STANDARD.decode(b64).map_err(|_| format!("signature of {name:?} is not standard base64"))?;
+        let blob = STANDARD.decode(b64).map_err(|_| format!("signature of {} is not standard base64", quoted(name)))?;
         if blob.len() < 5 {
-            return Err(format!("signature of {name:?} is too short"));
+            return Err(format!("signature of {} is too short", quoted(name)));
         }
         // Lines of other algorithms or lengths are other keys' business: skip them.
         if blob.len() == 68 {
@@ -137,15 +148,15 @@ fn parse_checkpoint_text(text: &str) -> Result<Checkpoint, String> {
     }
     let origin = lines[0];
     if !valid_name(origin) {
-        return Err(format!("checkpoint origin {origin:?} is empty or has spaces"));
+        return Err(format!("checkpoint origin {} is empty or has spaces", quoted(origin)));
     }
     let size_s = lines[1];
     if size_s.is_empty() || !size_s.bytes().all(|b| b.is_ascii_digit()) || (size_s.len() > 1 && size_s.starts_with('0')) {
-        return Err(format!("tree size {size_s:?} is not a decimal number without leading zeros"));
+        return Err(format!("tree size {} is not a decimal number without leading zeros", quoted(size_s)));
     }
     let size: u64 = size_s.parse().map_err(|_| format!("tree size {size_s} is too large"))?;
     let root = STANDARD.decode(lines[2]).ok().filter(|r| r.len() == 32 && STANDARD.encode(r) == lines[2]);
-    let root: Hash = root.ok_or_else(|| format!("root {:?} is not standard base64 of 32 bytes", lines[2]))?.try_into().expect("32");
+    let root: Hash = root.ok_or_else(|| format!("root {} is not standard base64 of 32 bytes", quoted(lines[2])))?.try_into().expect("32");
     Ok(Checkpoint { origin: origin.into(), size, root })
 }
 

@@ -79,8 +79,8 @@ codes! {
         "The statement is not at that index under that checkpoint: the receipt was altered or made for another log.";
     ReceiptKeyUnknown = "receipt.key.unknown", Warning,
         "Pass the log's key (`--key VKEY`) to check who signed the checkpoint; until then the receipt proves nothing about which log it is in.";
-    CheckpointFork = "checkpoint.fork", Error,
-        "This log is not an extension of the one you saw before: the operator showed you two different histories. Keep both copies as evidence.";
+    CheckpointInconsistent = "checkpoint.inconsistent", Error,
+        "This copy does not contain the log you saw before: it forked (another history) or it lost statements the log had committed to (an old copy, or a rollback). Keep both checkpoints as evidence and ask the operator why.";
 }
 
 impl Serialize for Code {
@@ -93,6 +93,36 @@ impl<'de> Deserialize<'de> for Code {
         let s = String::deserialize(d)?;
         Code::from_str(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown finding code {s}")))
     }
+}
+
+/// Untrusted text inside a message: quoted and escaped (control characters and
+/// bidirectional overrides become visible escapes) and cut to a few dozen
+/// characters, so a finding never echoes a megabyte of input or repaints a terminal.
+pub fn quoted(s: &str) -> String {
+    const MAX_CHARS: usize = 48;
+    let mut cut: String = s.chars().take(MAX_CHARS).collect();
+    let clipped = cut.len() < s.len();
+    if clipped {
+        cut.push('…');
+    }
+    let mut out = String::with_capacity(cut.len() + 2);
+    out.push('"');
+    for c in cut.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if needs_escape(c) => out.push_str(&c.escape_unicode().to_string()),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Characters that must never reach a terminal or a page raw: C0 and C1
+/// controls, DEL, and the bidirectional marks, embeddings, overrides and isolates.
+pub fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// One finding: what happened (message), where (line, index, id), and how bad.
@@ -192,6 +222,60 @@ pub struct CheckpointInfo {
     pub size: u64,
     pub root: String,
     pub valid: bool,
+    /// The signed note itself (evidence a reader can keep).
+    pub note: String,
+}
+
+/// How many findings of one code are listed; beyond that they are only counted
+/// (a trace of ten million junk lines must not make ten million findings).
+pub const MAX_FINDINGS_PER_CODE: u64 = 1000;
+
+/// Findings of one code that were counted but not listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OmittedFindings {
+    pub code: Code,
+    pub severity: Severity,
+    pub count: u64,
+}
+
+/// Collects findings: every one is counted, the first [`MAX_FINDINGS_PER_CODE`]
+/// of each code are kept.
+#[derive(Debug, Default)]
+pub struct Findings {
+    kept: Vec<Finding>,
+    seen: hashbrown::HashMap<Code, u64>,
+    counts: FindingCounts,
+}
+
+impl Findings {
+    pub fn push(&mut self, f: Finding) {
+        match f.severity {
+            Severity::Error => self.counts.error += 1,
+            Severity::Warning => self.counts.warning += 1,
+            Severity::Info => self.counts.info += 1,
+        }
+        let n = self.seen.entry(f.code).or_default();
+        *n += 1;
+        if *n <= MAX_FINDINGS_PER_CODE {
+            self.kept.push(f);
+        }
+    }
+    pub fn counts(&self) -> &FindingCounts {
+        &self.counts
+    }
+    /// The kept findings sorted by line, what was left out per code, and the counts.
+    pub fn finish(&mut self) -> (Vec<Finding>, Vec<OmittedFindings>, FindingCounts) {
+        let mut kept = std::mem::take(&mut self.kept);
+        kept.sort_by_key(|f| f.line);
+        let omitted = Code::ALL
+            .iter()
+            .filter_map(|&code| {
+                let n = self.seen.get(&code).copied().unwrap_or(0);
+                (n > MAX_FINDINGS_PER_CODE).then(|| OmittedFindings { code, severity: code.severity(), count: n - MAX_FINDINGS_PER_CODE })
+            })
+            .collect();
+        (kept, omitted, self.counts.clone())
+    }
 }
 
 /// The report of `verify`; the CLI's `--json` and the page's `window.onusReport`.
@@ -209,7 +293,11 @@ pub struct Report {
     /// The largest valid checkpoint: what the log has committed to.
     pub sealed: Option<CheckpointInfo>,
     pub signature_mode: crate::signature::Mode,
+    /// The findings, at most [`MAX_FINDINGS_PER_CODE`] of each code.
     pub findings: Vec<Finding>,
+    /// Per code, the findings counted beyond that and not listed.
+    pub findings_omitted: Vec<OmittedFindings>,
+    /// Every finding, listed or not, per severity.
     pub counts: FindingCounts,
     pub accountability: Accountability,
     pub incidents: Vec<Incident>,

@@ -2,6 +2,7 @@
 //! its canonical bytes, id and signature.
 
 use crate::json::{self, Json, Numbers};
+use crate::report::quoted;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ed25519_dalek::{Signer, SigningKey};
@@ -55,7 +56,7 @@ pub fn parse_sig(s: &str) -> Result<Sig, String> {
 /// A BLAKE3 hash or id: exactly 64 lowercase hex characters.
 pub fn parse_hash(s: &str) -> Result<Hash, String> {
     if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
-        return Err(format!("{s:?} is not 64 lowercase hex characters"));
+        return Err(format!("{} is not 64 lowercase hex characters", quoted(s)));
     }
     let mut out = [0u8; 32];
     hex::decode_to_slice(s, &mut out).expect("checked hex");
@@ -66,7 +67,7 @@ pub fn parse_hash(s: &str) -> Result<Hash, String> {
 /// Leap seconds (`:60`) are refused so that times compare as numbers.
 pub fn parse_time(s: &str) -> Result<i64, String> {
     let b = s.as_bytes();
-    let bad = || format!("time {s:?} is not RFC 3339 UTC like 2026-11-23T10:00:00Z");
+    let bad = || format!("time {} is not RFC 3339 UTC like 2026-11-23T10:00:00Z", quoted(s));
     if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z' {
         return Err(bad());
     }
@@ -184,7 +185,7 @@ pub fn statement_from_json(v: &Json) -> Result<Statement, String> {
     };
     for (name, _) in members {
         if !MEMBERS.contains(&name.as_str()) {
-            return Err(format!("unknown member {name:?} (a statement has exactly v, kind, actor, time, refs, body, sig)"));
+            return Err(format!("unknown member {} (a statement has exactly v, kind, actor, time, refs, body, sig)", quoted(name)));
         }
     }
     let get = |name: &str| v.get(name).ok_or_else(|| format!("missing member {name:?}"));
@@ -198,7 +199,7 @@ pub fn statement_from_json(v: &Json) -> Result<Statement, String> {
     }
     let kind = str_of("kind")?;
     if !valid_kind(kind) {
-        return Err(format!("kind {kind:?} is not a lowercase word ([a-z][a-z0-9-]{{0,31}})"));
+        return Err(format!("kind {} is not a lowercase word ([a-z][a-z0-9-]{{0,31}})", quoted(kind)));
     }
     let actor = parse_key(str_of("actor")?).map_err(|e| format!("actor: {e}"))?;
     let time = parse_time(str_of("time")?)?;
@@ -295,7 +296,7 @@ fn decode_known_body(kind: &str, b: &Json) -> Result<Body, String> {
         if allowed.contains(&s.as_str()) {
             Ok(s)
         } else {
-            Err(format!("{kind} body: {name:?} is {s:?}, expected one of {}", allowed.join(", ")))
+            Err(format!("{kind} body: {name:?} is {}, expected one of {}", quoted(&s), allowed.join(", ")))
         }
     };
     let roster_entries = |name: &str| -> Result<Vec<RosterEntry>, String> {
@@ -318,7 +319,7 @@ fn decode_known_body(kind: &str, b: &Json) -> Result<Body, String> {
         "log" => {
             let origin = req_str("origin")?;
             if origin.is_empty() || origin.chars().any(|c| c.is_whitespace() || c == '+' || c.is_control()) {
-                return Err(format!("log body: origin {origin:?} must be non-empty with no spaces and no '+'"));
+                return Err(format!("log body: origin {} must be non-empty with no spaces and no '+'", quoted(&origin)));
             }
             Body::Log { origin, roster: roster_entries("roster")? }
         }

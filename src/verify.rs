@@ -145,13 +145,16 @@ pub fn lines(buf: &[u8]) -> impl Iterator<Item = &[u8]> {
 
 /// Kinds the verifier acts on, interned first so their numbers are fixed.
 const KNOWN_KINDS: [&str; 12] = ["", "log", "roster", "request", "model", "compute", "attest", "fault", "accept", "resolve", "poll", "vote"];
-pub const KIND_MALFORMED: u16 = 0;
-const KIND_REQUEST: u16 = 3;
+pub const KIND_MALFORMED: u32 = 0;
+const KIND_REQUEST: u32 = 3;
 
 /// Per-statement flags.
 const USABLE: u8 = 1; // well-formed, signature valid, body valid, not a duplicate
 const SIG_OK: u8 = 2;
+const WELL_FORMED: u8 = 4;
 
+/// A checkpoint line as read: settled at once (every statement it can cover
+/// comes before it), so notes are never held for the whole trace.
 struct PendingCheckpoint {
     line: u64,
     note: String,
@@ -186,8 +189,9 @@ pub struct Verifier {
     by_id: HashTable<u32>,
     hasher: hashbrown::DefaultHashBuilder,
     flags: Vec<u8>,
-    kinds: Vec<u16>,
+    kinds: Vec<u32>,
     kind_names: Vec<String>,
+    kind_index: hashbrown::HashMap<String, u32>,
     actors: Vec<u32>,
     /// 1-based line of each statement.
     line_of: Vec<u32>,
@@ -198,9 +202,11 @@ pub struct Verifier {
     log: Option<LogInfo>,
     roster: Vec<RosterMember>,
     roster_keys: hashbrown::HashMap<Key, usize>,
-    checkpoints: Vec<PendingCheckpoint>,
+    /// Checkpoint lines read, and the largest valid one (what seals).
+    checkpoints: u64,
+    sealed: Option<CheckpointInfo>,
     unresolved: Vec<UnresolvedRef>,
-    findings: Vec<Finding>,
+    findings: Findings,
     incidents: Incidents,
     tally: Tally,
     /// Byte offset and length per statement, when `keep_rows`.
@@ -228,6 +234,7 @@ impl Verifier {
             flags: Vec::new(),
             kinds: Vec::new(),
             kind_names: KNOWN_KINDS.iter().map(|s| s.to_string()).collect(),
+            kind_index: KNOWN_KINDS.iter().enumerate().map(|(i, s)| (s.to_string(), i as u32)).collect(),
             actors: Vec::new(),
             line_of: Vec::new(),
             actor_keys: Vec::new(),
@@ -237,9 +244,10 @@ impl Verifier {
             log: None,
             roster: Vec::new(),
             roster_keys: Default::default(),
-            checkpoints: Vec::new(),
+            checkpoints: 0,
+            sealed: None,
             unresolved: Vec::new(),
-            findings: Vec::new(),
+            findings: Findings::default(),
             incidents: Incidents::default(),
             tally: Tally::default(),
             rows: Vec::new(),
@@ -365,15 +373,14 @@ impl Verifier {
         i
     }
 
-    fn intern_kind(&mut self, kind: &str) -> u16 {
-        if let Some(i) = self.kind_names.iter().position(|k| k == kind) {
-            return i as u16;
+    fn intern_kind(&mut self, kind: &str) -> u32 {
+        if let Some(&i) = self.kind_index.get(kind) {
+            return i;
         }
-        if self.kind_names.len() >= u16::MAX as usize {
-            return KIND_MALFORMED; // absurd number of kinds: stop interning
-        }
+        let i = self.kind_names.len() as u32;
         self.kind_names.push(kind.to_string());
-        (self.kind_names.len() - 1) as u16
+        self.kind_index.insert(kind.to_string(), i);
+        i
     }
 
     fn lookup(&self, id: &Id) -> Option<u32> {
@@ -390,12 +397,11 @@ impl Verifier {
         self.line_start = offset + len as u64;
         match o {
             LineOutcome::Empty => {}
-            LineOutcome::Checkpoint(note) => self.checkpoints.push(PendingCheckpoint {
-                line: self.line,
-                note,
-                statements_before: self.ids.len() as u64,
-                root_then: self.frontier.root(),
-            }),
+            LineOutcome::Checkpoint(note) => {
+                let cp = PendingCheckpoint { line: self.line, note, statements_before: self.ids.len() as u64, root_then: self.frontier.root() };
+                self.checkpoints += 1;
+                self.settle_checkpoint(cp);
+            }
             LineOutcome::BadCheckpointLine(reason) => {
                 self.find(Code::CheckpointMalformed, None, None, format!("Checkpoint line {}: {reason}.", self.line))
             }
@@ -403,8 +409,9 @@ impl Verifier {
                 let index = self.ids.len() as u64;
                 self.first_malformed.get_or_insert(index);
                 // A malformed line keeps its slot; its id and leaf are unknown (zero).
+                // Leaves are kept only up to the first malformed statement: no
+                // checkpoint or proof can cover one, so later leaves serve nothing.
                 self.ids.push([0; 32]);
-                self.leaves.push([0; 32]);
                 self.frontier.push([0; 32]);
                 self.flags.push(0);
                 self.kinds.push(KIND_MALFORMED);
@@ -428,7 +435,9 @@ impl Verifier {
         let id = st.id;
         let duplicate = self.lookup(&id);
         self.ids.push(id);
-        self.leaves.push(leaf);
+        if self.first_malformed.is_none() {
+            self.leaves.push(leaf);
+        }
         self.frontier.push(leaf);
         let kind = self.intern_kind(&st.kind);
         self.kinds.push(kind);
@@ -511,7 +520,7 @@ impl Verifier {
                 self.incidents.add(index as u32, f, resolved);
             }
         }
-        self.flags.push(if usable { USABLE } else { 0 } | if sig_ok { SIG_OK } else { 0 });
+        self.flags.push(WELL_FORMED | if usable { USABLE } else { 0 } | if sig_ok { SIG_OK } else { 0 });
     }
 
     fn genesis(&mut self, st: &Statement) {
@@ -608,7 +617,7 @@ impl Verifier {
             let id = self.ids[u.index as usize];
             self.findings.push(Finding::new(code, u.line, Some(u.index), Some(id_to_hex(&id)), what));
         }
-        let sealed = self.settle_checkpoints();
+        let sealed = self.sealed.clone();
         let sealed_size = sealed.as_ref().map_or(0, |c| c.size);
         if sealed_size < n {
             let first = sealed_size;
@@ -642,15 +651,7 @@ impl Verifier {
                 Category::Silent => accountability.silent += 1,
             }
         }
-        self.findings.sort_by_key(|f| f.line);
-        let mut counts = FindingCounts::default();
-        for f in &self.findings {
-            match f.severity {
-                Severity::Error => counts.error += 1,
-                Severity::Warning => counts.warning += 1,
-                Severity::Info => counts.info += 1,
-            }
-        }
+        let (findings, findings_omitted, counts) = self.findings.finish();
         let status = if counts.error > 0 {
             Status::Failed
         } else if sealed_size < n {
@@ -664,12 +665,13 @@ impl Verifier {
             log_key: self.log.as_ref().map(|l| key_to_string(&l.key)),
             vkey: self.log.as_ref().map(|l| note::vkey(&l.origin, &l.key)),
             statements: n,
-            checkpoints: self.checkpoints.len() as u64,
+            checkpoints: self.checkpoints,
             lines: end_line,
             bytes: self.bytes,
             sealed,
             signature_mode: self.opts.signatures,
-            findings: std::mem::take(&mut self.findings),
+            findings,
+            findings_omitted,
             counts,
             accountability,
             incidents,
@@ -684,72 +686,90 @@ impl Verifier {
         merkle::root(&self.leaves[..size as usize])
     }
 
-    fn settle_checkpoints(&mut self) -> Option<CheckpointInfo> {
-        let mut best: Option<CheckpointInfo> = None;
-        let mut found = Vec::new();
-        for cp in &self.checkpoints {
-            let at = |code: Code, what: String| Finding::new(code, cp.line, None, None, format!("Checkpoint on line {}: {what}.", cp.line));
-            let Some(log) = &self.log else {
-                found.push(at(Code::CheckpointUncheckable, "the log has no valid first statement, so there is no key to check it with".into()));
-                continue;
-            };
-            let checked = match note::verify_checkpoint(&cp.note, &log.origin, &log.key) {
-                Ok(c) => c,
-                Err(e) => {
-                    found.push(match e {
-                        note::CheckpointError::Malformed(why) => at(Code::CheckpointMalformed, why),
-                        note::CheckpointError::OriginMismatch { found } => at(Code::CheckpointOriginMismatch, format!("its origin is {found:?}, the log's is {:?}", log.origin)),
-                        note::CheckpointError::SignatureMissing => at(Code::CheckpointSignatureMissing, format!("no signature line by {} with key id {}", log.origin, hex::encode(note::key_id(&log.origin, &log.key)))),
-                        note::CheckpointError::SignatureInvalid => at(Code::CheckpointSignatureInvalid, "the log key's signature does not verify".into()),
-                    });
-                    continue;
-                }
-            };
-            if checked.size > cp.statements_before {
-                found.push(at(Code::CheckpointSizeAhead, format!("it commits to {} statements but only {} come before it", checked.size, cp.statements_before)));
-                continue;
+    /// Checks one checkpoint line against the statements before it; the largest valid one seals.
+    fn settle_checkpoint(&mut self, cp: PendingCheckpoint) {
+        let at = |code: Code, what: String| Finding::new(code, cp.line, None, None, format!("Checkpoint on line {}: {what}.", cp.line));
+        let Some(log) = &self.log else {
+            self.findings.push(at(Code::CheckpointUncheckable, "the log has no valid first statement, so there is no key to check it with".into()));
+            return;
+        };
+        let checked = match note::verify_checkpoint(&cp.note, &log.origin, &log.key) {
+            Ok(c) => c,
+            Err(e) => {
+                let f = match e {
+                    note::CheckpointError::Malformed(why) => at(Code::CheckpointMalformed, why),
+                    note::CheckpointError::OriginMismatch { found } => at(Code::CheckpointOriginMismatch, format!("its origin is {}, the log's is {}", quoted(&found), quoted(&log.origin))),
+                    note::CheckpointError::SignatureMissing => at(Code::CheckpointSignatureMissing, format!("no signature line by {} with key id {}", quoted(&log.origin), hex::encode(note::key_id(&log.origin, &log.key)))),
+                    note::CheckpointError::SignatureInvalid => at(Code::CheckpointSignatureInvalid, "the log key's signature does not verify".into()),
+                };
+                self.findings.push(f);
+                return;
             }
-            if let Some(m) = self.first_malformed.filter(|&m| m < checked.size) {
-                found.push(at(Code::CheckpointUncheckable, format!("it covers statement {m}, which is malformed")));
-                continue;
-            }
-            let root = if checked.size == cp.statements_before { cp.root_then } else { self.root_at(checked.size) };
-            if root != checked.root {
-                found.push(at(
-                    Code::CheckpointRootMismatch,
-                    format!("the first {} statements hash to {} but the log signed {}", checked.size, hex::encode(root), hex::encode(checked.root)),
-                ));
-                continue;
-            }
-            if best.as_ref().is_none_or(|b| checked.size >= b.size) {
-                best = Some(CheckpointInfo { line: cp.line, size: checked.size, root: hex::encode(checked.root), valid: true });
-            }
+        };
+        if checked.size > cp.statements_before {
+            self.findings.push(at(Code::CheckpointSizeAhead, format!("it commits to {} statements but only {} come before it", checked.size, cp.statements_before)));
+            return;
         }
-        self.findings.extend(found);
-        best
+        if let Some(m) = self.first_malformed.filter(|&m| m < checked.size) {
+            self.findings.push(at(Code::CheckpointUncheckable, format!("it covers statement {m}, which is malformed")));
+            return;
+        }
+        let root = if checked.size == cp.statements_before { cp.root_then } else { self.root_at(checked.size) };
+        if root != checked.root {
+            self.findings.push(at(
+                Code::CheckpointRootMismatch,
+                format!("the first {} statements hash to {} but the log signed {}", checked.size, hex::encode(root), hex::encode(checked.root)),
+            ));
+            return;
+        }
+        if self.sealed.as_ref().is_none_or(|b| checked.size >= b.size) {
+            self.sealed = Some(CheckpointInfo { line: cp.line, size: checked.size, root: hex::encode(checked.root), valid: true, note: cp.note });
+        }
     }
 
+    /// Checkpoints the reader held before: this copy must contain each of them
+    /// (FORMAT.md section 3). A copy that ends before one, or disagrees with it,
+    /// is `checkpoint.inconsistent`: a reader who has seen more is never told
+    /// that less is the whole log.
     fn check_known(&mut self) {
         let Some(log) = self.log.as_ref() else { return };
         let n = self.ids.len() as u64;
         let mut found = Vec::new();
         for known in self.opts.known.iter().filter(|k| k.origin.is_empty() || k.origin == log.origin) {
-            // A copy shorter than what was seen, or one broken before that size, cannot be compared.
-            if known.size == 0 || known.size > n || self.first_malformed.is_some_and(|m| m < known.size) {
+            let short = |r: &str| format!("{}…", r.chars().take(16).collect::<String>());
+            if known.size > n {
+                let missing = known.size - n;
+                found.push(Finding::new(
+                    Code::CheckpointInconsistent,
+                    0,
+                    None,
+                    None,
+                    format!(
+                        "You saw this log at size {} (root {}); this copy has only {n} statements: {missing} statement(s) the log had committed to are missing from it. It is an old copy, or the log was rolled back.",
+                        known.size,
+                        short(&known.root)
+                    ),
+                ));
+                continue;
+            }
+            // A copy broken before that size cannot be compared (it has failed already).
+            if self.first_malformed.is_some_and(|m| m < known.size) {
                 continue;
             }
             let root = hex::encode(self.root_at(known.size));
             if root != known.root {
                 found.push(Finding::new(
-                    Code::CheckpointFork,
+                    Code::CheckpointInconsistent,
                     0,
-                    Some(known.size - 1),
+                    known.size.checked_sub(1),
                     None,
-                    format!("You saw this log at size {} with root {}; this copy has root {root} at that size.", known.size, known.root),
+                    format!("You saw this log at size {} with root {}; this copy has root {} at that size: the log forked (two different histories).", known.size, short(&known.root), short(&root)),
                 ));
             }
         }
-        self.findings.extend(found);
+        for f in found {
+            self.findings.push(f);
+        }
     }
 
     // ----- read access for receipts, the explorer and artifacts -----
@@ -758,7 +778,7 @@ impl Verifier {
         self.ids.len() as u64
     }
     pub fn id(&self, index: u64) -> Option<Id> {
-        self.ids.get(index as usize).copied().filter(|_| self.kinds[index as usize] != KIND_MALFORMED)
+        self.ids.get(index as usize).copied().filter(|_| self.flags[index as usize] & WELL_FORMED != 0)
     }
     pub fn leaves(&self) -> &[Hash] {
         &self.leaves
@@ -769,10 +789,6 @@ impl Verifier {
     /// The roster name of a key (base64url), if the roster names it.
     pub fn roster_name(&self, key: &str) -> Option<&str> {
         self.roster.iter().find(|m| m.key == key).map(|m| m.name.as_str())
-    }
-    /// The note of the checkpoint read on `line`.
-    pub fn checkpoint_note(&self, line: u64) -> Option<&str> {
-        self.checkpoints.iter().find(|c| c.line == line).map(|c| c.note.as_str())
     }
     pub fn line_of(&self, index: u64) -> u64 {
         self.line_of[index as usize] as u64

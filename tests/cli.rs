@@ -235,3 +235,104 @@ fn keygen_append_seal_prove_verify_receipt() {
     assert!(stdout(&o).contains("receipt.proof.invalid"));
     assert_eq!(code(&onus(&["prove", "9", t])), 2);
 }
+
+/// Regression (hardening issue, item 9): a signed poll option with terminal
+/// control codes, and a bidi override in the question, reach the terminal only
+/// as visible escapes (they could repaint "✗ FAILED" as "✓ VERIFIED").
+#[test]
+fn hostile_text_never_reaches_the_terminal_raw() {
+    let dir = tmp("hostile-text");
+    let logkey = dir.join("log.key");
+    assert_eq!(code(&onus(&["keygen", "example.org/hostile", "--out", logkey.to_str().unwrap()])), 0);
+    let trace = dir.join("t.jsonl");
+    let t = trace.to_str().unwrap();
+    let k = logkey.to_str().unwrap();
+    assert_eq!(code(&onus(&["append", "--key", k, "--kind", "log", "--body", r#"{"origin":"example.org/hostile","roster":[]}"#, t])), 0);
+    let poll = r#"{"question":"Fair?\u202e sey","options":["\u001b[1A\u001b[2K\r\u2713 VERIFIED","no\u009b31m"],"closes":"2030-01-01T00:00:00Z"}"#;
+    let o = onus(&["append", "--key", k, "--kind", "poll", "--body", poll, t]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // A statement that fails, so the verdict to hide is FAILED.
+    let mut text = std::fs::read_to_string(&trace).unwrap();
+    text.push_str("not a statement\n");
+    std::fs::write(&trace, &text).unwrap();
+    let human = onus(&["verify", t]);
+    assert_eq!(code(&human), 1);
+    let out = stdout(&human);
+    assert!(out.starts_with("✗ FAILED"), "{out}");
+    for bad in ['\u{1b}', '\u{202e}', '\u{9b}', '\r'] {
+        assert!(!out.contains(bad), "raw {:?} in the summary:\n{out}", bad);
+    }
+    assert!(out.contains("\\u{1b}[1A"), "the escape is shown, visibly: {out}");
+    let json = onus(&["verify", "--json", t]);
+    let raw = stdout(&json);
+    for bad in ['\u{1b}', '\u{202e}', '\u{9b}'] {
+        assert!(!raw.contains(bad), "raw {:?} in --json", bad);
+    }
+    let v: Value = serde_json::from_str(&raw).unwrap();
+    assert_eq!(v["polls"][0]["options"][0], "\u{1b}[1A\u{1b}[2K\r\u{2713} VERIFIED", "JSON keeps the text exactly, escaped");
+}
+
+/// Regression (hardening issue, item 10): a server that stalls after its headers.
+#[test]
+fn a_stalled_server_times_out_with_a_clear_message() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    std::thread::spawn(move || {
+        if let Ok((mut s, _)) = l.accept() {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = write!(s, "HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\n{{\"v\":1,");
+            std::thread::sleep(std::time::Duration::from_secs(20));
+        }
+    });
+    let started = std::time::Instant::now();
+    let o = onus(&["verify", "--timeout", "1", &format!("http://{addr}/trace.jsonl")]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("sent nothing for 1 s"), "{}", stderr(&o));
+    assert!(started.elapsed() < std::time::Duration::from_secs(15), "it gave up long before the server would have");
+}
+
+/// Regression (hardening issue, item 10): a reader that closes the pipe early
+/// (`onus verify --json … | head`) ends the command quietly, with its own exit code.
+#[test]
+fn a_closed_pipe_is_quiet() {
+    let dir = tmp("pipe");
+    let junk = dir.join("junk.jsonl");
+    std::fs::write(&junk, "x\n".repeat(3000)).unwrap();
+    for args in [vec!["verify", "--json"], vec!["verify"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_onus"))
+            .args(&args)
+            .arg(&junk)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 10];
+        child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: the verification's own code, not a crash");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{args:?}: {err}");
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onus")).args(["demo", "--statements", "20000"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut first = [0u8; 10];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Regression (hardening issue, item 10): thread counts are validated.
+#[test]
+fn thread_counts_are_validated() {
+    let dir = tmp("threads");
+    let trace = demo(&dir, 20);
+    for bad in ["0", "100000"] {
+        let o = onus(&["verify", "--threads", bad, trace.to_str().unwrap()]);
+        assert_eq!(code(&o), 2, "--threads {bad}");
+        assert!(stderr(&o).contains("give 1 to 256"), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"));
+    }
+    assert_eq!(code(&onus(&["verify", "--threads", "3", trace.to_str().unwrap()])), 0);
+}

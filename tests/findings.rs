@@ -341,7 +341,7 @@ fn a_smaller_later_checkpoint_and_several_checkpoints_all_verify() {
 }
 
 #[test]
-fn checkpoint_fork() {
+fn checkpoint_inconsistent_when_forked() {
     let t = sealed();
     let r = t.verify();
     let root = r.sealed.as_ref().unwrap().root.clone();
@@ -350,12 +350,121 @@ fn checkpoint_fork() {
     let other = "00".repeat(32);
     let forked = t.verify_with(known(other));
     assert_eq!(forked.status, Status::Failed);
-    has(&forked, "checkpoint.fork", 0, Some(2));
+    has(&forked, "checkpoint.inconsistent", 0, Some(2));
+    assert!(forked.findings[0].message.contains("forked"), "{}", forked.findings[0].message);
     // Checkpoints of other logs are ignored; one of this log among them still counts.
     let other_log = KnownCheckpoint { origin: "elsewhere.example/log".into(), size: 2, root: "00".repeat(32) };
     let mixed = Options { known: vec![other_log.clone(), KnownCheckpoint { origin: ORIGIN.into(), size: 2, root: "11".repeat(32) }], ..Options::default() };
-    has(&t.verify_with(mixed), "checkpoint.fork", 0, Some(1));
+    has(&t.verify_with(mixed), "checkpoint.inconsistent", 0, Some(1));
     assert_eq!(t.verify_with(Options { known: vec![other_log], ..Options::default() }).status, Status::Verified);
+}
+
+/// Regression (hardening issue, item 1): a copy cut back below a checkpoint the
+/// reader holds, sealed again at the smaller size, passed as verified.
+#[test]
+fn checkpoint_inconsistent_when_rolled_back() {
+    let mut long = sealed();
+    long.add(&key(1), "request", &[], r#"{"model":"m","input":"4444444444444444444444444444444444444444444444444444444444444444"}"#);
+    long.add(&key(1), "request", &[], r#"{"model":"m","input":"5555555555555555555555555555555555555555555555555555555555555555"}"#);
+    long.seal();
+    let seen = long.verify().sealed.unwrap();
+    assert_eq!(seen.size, 5);
+    // The rolled-back copy: the first three statements, with a valid checkpoint of its own.
+    let short = sealed();
+    assert_eq!(short.verify().status, Status::Verified);
+    let known = Options { known: vec![KnownCheckpoint { origin: ORIGIN.into(), size: 5, root: seen.root.clone() }], ..Options::default() };
+    let r = short.verify_with(known.clone());
+    assert_eq!(r.status, Status::Failed, "{:?}", codes(&r));
+    has(&r, "checkpoint.inconsistent", 0, None);
+    let m = &r.findings.iter().find(|f| f.code == Code::CheckpointInconsistent).unwrap().message;
+    assert!(m.contains("size 5") && m.contains("only 3 statements") && m.contains("rolled back"), "{m}");
+    // The whole log still verifies against what was seen.
+    assert_eq!(long.verify_with(known).status, Status::Verified);
+    // An absurd size is not skipped either.
+    let huge = Options { known: vec![KnownCheckpoint { origin: String::new(), size: 1 << 63, root: "ab".repeat(32) }], ..Options::default() };
+    let r = short.verify_with(huge);
+    assert_eq!(r.status, Status::Failed);
+    has(&r, "checkpoint.inconsistent", 0, None);
+    // Size 0 is the empty tree: any other root is inconsistent.
+    let empty = |root: String| Options { known: vec![KnownCheckpoint { origin: String::new(), size: 0, root }], ..Options::default() };
+    assert_eq!(short.verify_with(empty(hex::encode(onus::merkle::empty_root()))).status, Status::Verified);
+    has(&short.verify_with(empty("cd".repeat(32))), "checkpoint.inconsistent", 0, None);
+}
+
+/// Regression (hardening issue, item 5): findings are listed up to a bound per
+/// code and counted beyond it; echoed input is cut short.
+#[test]
+fn findings_are_bounded_and_counted() {
+    let mut t = sealed();
+    for _ in 0..2500 {
+        t.raw("x");
+    }
+    let r = t.verify();
+    assert_eq!(r.status, Status::Failed);
+    let listed = r.findings.iter().filter(|f| f.code == Code::StatementMalformed).count() as u64;
+    assert_eq!(listed, onus::report::MAX_FINDINGS_PER_CODE);
+    assert_eq!(r.findings_omitted.len(), 1);
+    assert_eq!(r.findings_omitted[0].code, Code::StatementMalformed);
+    assert_eq!(r.findings_omitted[0].count, 2500 - onus::report::MAX_FINDINGS_PER_CODE);
+    assert_eq!(r.counts.error, 2500);
+    // The first ones are listed, in line order.
+    let first = r.findings.iter().find(|f| f.code == Code::StatementMalformed).unwrap();
+    assert_eq!((first.line, first.index), (5, Some(3)));
+    // A huge member name is not echoed in full.
+    let mut u = sealed();
+    let name = "n".repeat(200_000);
+    u.raw(&format!("{{\"{name}\":1}}"));
+    let r = u.verify();
+    let m = &r.findings.iter().find(|f| f.code == Code::StatementMalformed).unwrap().message;
+    assert!(m.len() < 1000, "{} bytes", m.len());
+    assert!(m.contains("unknown member \"nnnn") && m.contains('…'), "{m}");
+}
+
+/// Regression (hardening issue, item 6): more distinct kinds than fit in 16 bits
+/// stay valid statements.
+#[test]
+fn many_distinct_kinds_stay_valid() {
+    let mut t = Trace::new();
+    let n = 70_000;
+    for i in 0..n {
+        t.add(&key(1), &format!("k{i}"), &[], "{}");
+    }
+    t.seal();
+    let r = t.verify();
+    assert_eq!(r.status, Status::Verified, "{:?}", codes(&r).into_iter().take(3).collect::<Vec<_>>());
+    assert_eq!(r.statements, n + 1);
+    let mut v = onus::Verifier::new(Options::default());
+    v.push(t.text().as_bytes());
+    v.finish();
+    assert_eq!(v.kind_name(n), format!("k{}", n - 1));
+    assert!(v.id(n).is_some(), "the last statement keeps its id");
+}
+
+/// Regression (hardening issue, item 10): every signature line is read (a valid
+/// log signature as the 17th line was "missing"); a note with too many is malformed.
+#[test]
+fn checkpoint_signature_lines_beyond_sixteen() {
+    let t = sealed();
+    let note = t.note(3);
+    let (text, log_line) = note.split_once("\n\n").unwrap();
+    let foreign: String = (0..16u8)
+        .map(|i| {
+            let other = onus::note::sign_note(&format!("{text}\n"), &format!("witness-{i}"), &key(50 + i));
+            other.split_once("\n\n").unwrap().1.to_string()
+        })
+        .collect();
+    let mut u = sealed();
+    u.lines.pop();
+    u.checkpoint_note(&format!("{text}\n\n{foreign}{log_line}"));
+    let r = u.verify();
+    assert_eq!(r.status, Status::Verified, "{:?}", codes(&r));
+    let many: String = std::iter::repeat_n(foreign.lines().next().unwrap().to_string() + "\n", 101).collect();
+    let mut w = sealed();
+    w.lines.pop();
+    w.checkpoint_note(&format!("{text}\n\n{many}{log_line}"));
+    let r = w.verify();
+    has(&r, "checkpoint.malformed", 4, None);
+    assert!(r.findings.iter().any(|f| f.code == Code::CheckpointMalformed && f.message.contains("more than 100 signature lines")));
 }
 
 #[test]
@@ -366,7 +475,7 @@ fn receipts_verify_and_fail_with_exact_codes() {
     v.push(text.as_bytes());
     let report = v.finish();
     let sealed_cp = report.sealed.clone().unwrap();
-    let note_text = v.checkpoint_note(sealed_cp.line).unwrap().to_string();
+    let note_text = sealed_cp.note.clone();
     let line = &t.lines[2];
     let proof = v.inclusion_proof(2, 3);
     let receipt = onus::receipt::make_receipt(line.as_bytes(), 2, &proof, &note_text).unwrap();
