@@ -15,10 +15,10 @@ let ok = false;
 let broken = false;
 let verifier = null; // the coordinator's merged TraceVerifier
 
-function panicText(e) {
+function panicText() {
   let msg = '';
   try { msg = lastPanic(); } catch { /* too broken to ask */ }
-  return msg || e.message;
+  return msg;
 }
 
 function analyze(m) {
@@ -29,7 +29,10 @@ function analyze(m) {
     out = analyzeChunk(new Uint8Array(m.buf, 0, m.len), m.oneByOne);
   } catch (e) {
     broken = e instanceof WebAssembly.RuntimeError;
-    postMessage({ type: 'error', seq: m.seq, kind: broken ? 'panic' : 'internal', message: broken ? panicText(e) : String(e?.message ?? e) });
+    // A trap with no panic message is a failed allocation (see pool.js guard).
+    const panic = broken ? panicText(e) : '';
+    const kind = broken ? (panic ? 'panic' : 'memory') : 'internal';
+    postMessage({ type: 'error', seq: m.seq, kind, message: broken ? panic || `the verifier ran out of memory (${e.message})` : String(e?.message ?? e) });
     return;
   }
   // A fresh Uint8Array copied out of wasm memory: its whole buffer is the result.
@@ -67,7 +70,8 @@ function call(m) {
     postMessage({ type: 'answer', id: m.id, result: result ?? null });
   } catch (e) {
     const panic = e instanceof WebAssembly.RuntimeError;
-    postMessage({ type: 'answer', id: m.id, kind: panic ? 'panic' : 'internal', error: panic ? panicText(e) : String(e?.message ?? e) });
+    const text = panic ? panicText() : '';
+    postMessage({ type: 'answer', id: m.id, kind: panic ? (text ? 'panic' : 'memory') : 'internal', error: panic ? text || `the verifier ran out of memory (${e.message})` : String(e?.message ?? e) });
   }
 }
 

@@ -5,7 +5,7 @@
 // verified | unsealed | failed and window.onusReport is the report exactly
 // as the wasm finish() returned it (the same fields as `onus verify --json`).
 // While running: 'running'; after Cancel: 'cancelled'; when loading failed: 'error'.
-import { h, clear, fmtInt, fmtBytes, fmtDuration, shortKey, shortHash, percentages } from './dom.js';
+import { h, clear, fmtInt, fmtBytes, fmtDuration, shortKey, shortHash, percentages, visible } from './dom.js';
 import { Explorer } from './explorer.js';
 
 const $ = (id) => document.getElementById(id);
@@ -32,10 +32,12 @@ function setStatus(s) {
 //  - onus:key:<origin>        the log's vkey, remembered the first time a trace of
 //                             that origin did not fail; a different vkey later is a
 //                             loud warning (the report is still shown in full).
-//  - onus:checkpoint:<origin> {size, root} of the largest valid checkpoint seen.
+//  - onus:checkpoint:<origin> {size, root, note, url, seen} of the largest valid
+//                             checkpoint seen: its signed note, where it came from and when.
 // Every remembered checkpoint is passed as `known` to the verifier; the core
-// compares the trace with the one of its own origin and reports checkpoint.fork
-// when this copy is not an extension of it, wherever the copy came from.
+// compares the trace with the one of its own origin and reports
+// checkpoint.inconsistent when this copy does not contain it (a fork, or
+// statements missing), wherever the copy came from.
 const store = {
   get(k) { try { return localStorage.getItem(k); } catch { return null; } },
   set(k, v) { try { localStorage.setItem(k, v); } catch { /* private mode: nothing is remembered */ } },
@@ -66,7 +68,7 @@ function knownAll() {
 }
 
 function updateTrust(src, report, known) {
-  const t = { origin: report.origin, key: null, fork: false, compared: null, shorter: false };
+  const t = { origin: report.origin, key: null, inconsistent: null, rolledBack: false, compared: null, held: null, sameSource: false };
   if (!report.origin || !report.vkey) return t;
   const o = report.origin;
   const failed = report.status === 'failed';
@@ -82,17 +84,47 @@ function updateTrust(src, report, known) {
   }
   const cp = store.json(`onus:checkpoint:${o}`);
   const mine = (known || []).find((k) => k.origin === o);
-  const compared = !!mine;
-  t.fork = report.findings.some((f) => f.code === 'checkpoint.fork');
-  if (compared) {
+  t.inconsistent = report.findings.find((f) => f.code === 'checkpoint.inconsistent') ?? null;
+  if (mine) {
     t.compared = mine;
-    t.shorter = report.statements < mine.size;
+    t.held = cp && cp.size === mine.size && cp.root === mine.root ? cp : mine;
+    t.rolledBack = report.statements < mine.size;
+    t.sameSource = !!(t.held.url && src.url && t.held.url === src.url);
   }
-  const grew = !cp || (compared && !t.fork && !t.shorter && report.sealed && report.sealed.size >= cp.size);
+  const grew = !cp || (mine && !t.inconsistent && report.sealed && report.sealed.size >= cp.size);
   if (!failed && report.sealed && t.key !== 'changed' && grew) {
-    store.set(`onus:checkpoint:${o}`, JSON.stringify({ size: report.sealed.size, root: report.sealed.root }));
+    store.set(`onus:checkpoint:${o}`, JSON.stringify({
+      size: report.sealed.size, root: report.sealed.root, note: report.sealed.note, url: src.url ?? null, seen: new Date().toISOString(),
+    }));
   }
   return t;
+}
+
+/**
+ * The evidence of a fork or a rollback, as a file anyone can check: the
+ * checkpoint this device held (with its signed note when it was kept) and the
+ * one this copy is sealed by, with where each came from.
+ */
+function evidence(report, trust, src) {
+  return {
+    onus_evidence: 1,
+    kind: trust.rolledBack ? 'rollback' : 'fork',
+    origin: report.origin,
+    log_key: report.vkey,
+    finding: trust.inconsistent,
+    held: { size: trust.held.size, root: trust.held.root, note: trust.held.note ?? null, source: trust.held.url ?? null, seen: trust.held.seen ?? null },
+    this_copy: { statements: report.statements, sealed: report.sealed ?? null, source: src.url ?? src.label, checked: new Date().toISOString() },
+  };
+}
+
+function downloadJson(name, value) {
+  const blob = new Blob([`${JSON.stringify(value, null, 2)}\n`], { type: 'application/json' });
+  const url = URL.createObjectURL(blob);
+  const a = h('a', { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 // ---------------------------------------------------------------- worker
@@ -134,7 +166,11 @@ function onWorkerMessage(msg) {
   switch (msg.type) {
     case 'progress': if (mine) showProgress(msg); break;
     case 'done': if (mine) finished(msg); break;
-    case 'load-error': if (mine) loadFailed(msg.error, run.src); break;
+    case 'load-error':
+      if (mine) loadFailed(msg.error, run.src);
+      // Out of memory leaves the worker's wasm instance spent, as a panic does.
+      if (msg.error?.kind === 'memory') restart();
+      break;
     case 'fatal':
     case 'panic': {
       const err = { kind: msg.type, message: msg.message };
@@ -191,10 +227,10 @@ function startVerify(src, { known } = {}) {
   setStatus('running');
   $('load').hidden = true;
   $('sourcebar').hidden = false;
-  $('src-name').textContent = src.label;
+  $('src-name').textContent = visible(src.label);
   $('download').hidden = true;
   $('progress').hidden = false;
-  $('progress-name').textContent = src.label;
+  $('progress-name').textContent = visible(src.label);
   $('progress-text').textContent = 'Starting the verifier…';
   $('progress-fill').style.width = '0%';
   $('progress-bar').classList.add('indeterminate');
@@ -288,6 +324,12 @@ function describeError(err, src) {
       return { title: 'That is not a link to a trace', text: `“${err.message}” is not an http or https address.`, hint: 'Paste the full address of the trace file, e.g. https://example.org/trace.jsonl.' };
     case 'options':
       return { title: 'The pinned log key cannot be used', text: err.message, hint: 'The key= parameter must be the log’s verifier key (origin+keyid+base64, as `onus keygen` prints it) or its base64url public key.' };
+    case 'memory':
+      return {
+        title: 'This trace is too large for this browser',
+        text: `Checking ${where} needed more memory than this browser gives the page. Nothing was concluded about the trace.`,
+        hint: 'Check it with the command line instead, which reads it as a stream with little memory: onus verify followed by the trace’s address or file. Or open this page on a computer with more memory, in a 64-bit browser.',
+      };
     case 'panic':
       return { title: 'The verifier stopped on an internal error', text: `Onus hit a bug and stopped: “${err.message}”.`, hint: 'This says nothing about whether the trace is good or bad. Please report it (with the trace if you can); the page has restarted its verifier.' };
     case 'fatal':
@@ -350,7 +392,7 @@ const WHY = {
   'checkpoint.size.ahead': 'a checkpoint claims more statements than precede it',
   'checkpoint.root.mismatch': 'the statements do not hash to what the log operator signed: something was changed, removed, added or reordered',
   'checkpoint.uncheckable': 'a checkpoint covers an unreadable statement',
-  'checkpoint.fork': 'it is not an extension of the copy of this log you saw before',
+  'checkpoint.inconsistent': 'it does not contain the log you saw before: statements it had committed to are missing, or its history differs',
 };
 
 function verdictSentence(r) {
@@ -412,7 +454,7 @@ function renderVerdict(r, info, src, trust) {
   }
   fact('Statements', fmtInt(r.statements));
   fact('Checkpoints', `${fmtInt(r.checkpoints)}${r.sealed ? ` · the latest valid one covers ${fmtInt(r.sealed.size)}` : ' · none valid'}`);
-  if (trust.compared && !trust.fork && !trust.shorter) fact('History', `extends the copy you saw before (${fmtInt(trust.compared.size)} statements)`);
+  if (trust.compared && !trust.inconsistent) fact('History', `extends the copy you saw before (${fmtInt(trust.compared.size)} statements)`);
   const secs = info.elapsed / 1000;
   const showRate = secs > 0 && (r.statements >= 1000 || secs >= 0.5);
   fact('Checked', `${fmtBytes(info.bytes)} in ${fmtDuration(info.elapsed)}${showRate ? ` (${fmtInt(Math.round(r.statements / secs))} statements/s)` : ''}`);
@@ -437,16 +479,26 @@ function renderBanners(r, trust, src) {
     }, 'I trust the new key')));
     box.append(b);
   }
-  if (trust.fork) {
-    box.append(h('div', { class: 'banner danger', role: 'alert', id: 'fork-warning' },
-      h('strong', { class: 'banner-title' }, '⚠ Fork: two different histories of the same log'),
-      h('p', null, `You saw “${r.origin}” before with ${fmtInt(trust.compared.size)} statements and root `, h('code', { class: 'hex' }, shortHash(trust.compared.root, 16)), '. This copy has a different history up to that point.'),
-      h('p', null, 'Keep both copies: together they are evidence that the log operator showed different histories of one log. The finding below gives both roots.')));
-  }
-  if (trust.shorter) {
-    box.append(h('div', { class: 'banner warn', role: 'status' },
-      h('strong', { class: 'banner-title' }, 'Shorter than before'),
-      h('p', null, `This copy has ${fmtInt(r.statements)} statements; you saw ${fmtInt(trust.compared.size)} before, so it could not be compared with that copy. Logs only grow: ask for the full one.`)));
+  if (trust.inconsistent && trust.held) {
+    const held = trust.held;
+    const when = held.seen ? ` on ${new Date(held.seen).toLocaleString()}` : '';
+    const from = held.url ? ` at ${held.url}` : '';
+    const save = h('button', { type: 'button', class: 'button', id: 'evidence-download', onclick: () => downloadJson(`onus-evidence-${(r.origin || 'log').replace(/[^a-zA-Z0-9.-]+/g, '_')}.json`, evidence(r, trust, src)) }, 'Download the evidence (both checkpoints)');
+    if (trust.rolledBack) {
+      const missing = held.size - r.statements;
+      box.append(h('div', { class: 'banner danger', role: 'alert', id: 'rollback-warning' },
+        h('strong', { class: 'banner-title' }, trust.sameSource ? '⚠ This log was rolled back' : '⚠ Statements are missing from this copy'),
+        h('p', null, `You saw “${r.origin}”${when}${from} with ${fmtInt(held.size)} statements, under a checkpoint its operator signed. This copy has only ${fmtInt(r.statements)}: ${fmtInt(missing)} ${missing === 1 ? 'statement' : 'statements'} the log had committed to ${missing === 1 ? 'is' : 'are'} gone.`),
+        h('p', null, trust.sameSource
+          ? 'The same address served the longer log before, so its operator rolled the log back: it took back what it had signed. A log only ever grows; this is not an accident a reader should accept.'
+          : 'This may be an old copy of the log, or the log was rolled back. Get the current log from its publisher and check it again; if that is shorter too, the operator took back what it had signed.'),
+        h('p', null, 'Keep the evidence: the checkpoint you held, signed by the log key, and this copy’s own checkpoint together show what was taken back. ', save)));
+    } else {
+      box.append(h('div', { class: 'banner danger', role: 'alert', id: 'fork-warning' },
+        h('strong', { class: 'banner-title' }, '⚠ Fork: two different histories of the same log'),
+        h('p', null, `You saw “${r.origin}” before with ${fmtInt(held.size)} statements and root `, h('code', { class: 'hex' }, shortHash(held.root, 16)), `${when}${from}. This copy has a different history up to that point.`),
+        h('p', null, 'Keep the evidence: together the two checkpoints show that the log operator showed different histories of one log. ', save)));
+    }
   }
 
 }
@@ -632,8 +684,14 @@ function renderFindings(r) {
     if (!items.length) continue;
     const ul = h('ul', { class: 'finding-list' });
     const det = h('details', { class: `group sev-${s.sev}`, open: items.length <= 20 ? true : null, 'data-severity': s.sev },
-      h('summary', null, h('span', { class: 'sev-dot', 'aria-hidden': 'true' }), `${s.title} (${fmtInt(items.length)})`, s.blurb ? h('span', { class: 'muted' }, ` — ${s.blurb}`) : null),
+      h('summary', null, h('span', { class: 'sev-dot', 'aria-hidden': 'true' }), `${s.title} (${fmtInt(r.counts[s.sev] ?? items.length)})`, s.blurb ? h('span', { class: 'muted' }, ` — ${s.blurb}`) : null),
       ul);
+    // The core lists the first findings of each code and counts the rest.
+    const omitted = (r.findings_omitted || []).filter((o) => o.severity === s.sev);
+    if (omitted.length) {
+      det.append(h('p', { class: 'muted omitted' }, omitted.map((o) => `${fmtInt(o.count)} more ${o.code} not listed`).join(' · '),
+        ' (the report lists the first findings of each kind and counts the rest).'));
+    }
     let shown = 0;
     const more = h('button', { type: 'button', class: 'button subtle more' });
     const showMore = () => {
@@ -783,14 +841,7 @@ const explorer = new Explorer({
 
 function downloadReport() {
   if (!state.report) return;
-  const blob = new Blob([`${JSON.stringify(state.report, null, 2)}\n`], { type: 'application/json' });
-  const url = URL.createObjectURL(blob);
-  const name = `onus-report-${(state.report.origin || 'trace').replace(/[^a-zA-Z0-9.-]+/g, '_')}.json`;
-  const a = h('a', { href: url, download: name, hidden: true });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  downloadJson(`onus-report-${(state.report.origin || 'trace').replace(/[^a-zA-Z0-9.-]+/g, '_')}.json`, state.report);
 }
 
 /** A receipt is one JSON object with a "receipt" member (its keys may come in any order). */

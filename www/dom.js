@@ -8,7 +8,7 @@ export function h(tag, props, ...children) {
     for (const [k, v] of Object.entries(props)) {
       if (v == null || v === false) continue;
       if (k === 'class') el.className = v;
-      else if (k === 'text') el.textContent = v;
+      else if (k === 'text') el.textContent = visible(String(v));
       else if (k === 'hidden') el.hidden = true;
       else if (k === 'style') Object.assign(el.style, v); // CSSOM: allowed by style-src 'self'
       else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
@@ -17,9 +17,29 @@ export function h(tag, props, ...children) {
   }
   for (const c of children.flat(Infinity)) {
     if (c == null || c === false) continue;
-    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    el.append(c instanceof Node ? c : textNode(String(c)));
   }
   return el;
+}
+
+// Control characters and bidirectional marks, overrides and isolates: shown as
+// visible escapes, never applied (a U+202E in a poll option would reverse the
+// text around it). Text with right-to-left letters is isolated in a <bdi> so it
+// cannot reorder what stands next to it.
+const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const RTL = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]/;
+
+/** Untrusted text made safe to show: every invisible control becomes ⟨U+XXXX⟩. */
+export function visible(text) {
+  return text.replace(INVISIBLE, (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`);
+}
+
+function textNode(text) {
+  const node = document.createTextNode(visible(text));
+  if (!RTL.test(text)) return node;
+  const bdi = document.createElement('bdi');
+  bdi.append(node);
+  return bdi;
 }
 
 export function clear(el) {

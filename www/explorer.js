@@ -2,7 +2,7 @@
 // spacer, only the visible rows in the DOM) that stays fast at a million rows,
 // plus search and the selected statement's detail. Rows, search hits and
 // statement views all come from the worker (wasm); this file only renders.
-import { h, clear, fmtInt, shortKey, shortHash } from './dom.js';
+import { h, clear, fmtInt, shortKey, shortHash, visible } from './dom.js';
 
 const ROW_H = 34;
 /** Browsers cap element heights (~17M px in Firefox); past this the scroll position is scaled. */
@@ -124,7 +124,7 @@ export class Explorer {
       }
       const malformed = !row.id;
       ck.textContent = malformed ? 'malformed' : row.kind;
-      ca.textContent = row.actor ? (row.name || this.api.nameOf(row.actor) || shortKey(row.actor)) : '—';
+      ca.textContent = row.actor ? visible(row.name || this.api.nameOf(row.actor) || shortKey(row.actor)) : '—';
       cid.textContent = row.id ? row.id.slice(0, 12) : '';
       cs.textContent = malformed ? '✗' : row.signature_ok ? '✓' : '✗';
       cs.title = malformed ? 'not a valid statement' : row.signature_ok ? 'signature valid' : 'signature does not verify';

@@ -4,8 +4,11 @@
 // Ed25519 key this browser keeps (WebCrypto, non-extractable, in IndexedDB),
 // one key per poll. Each ballot's receipt is kept and checked on later visits,
 // with the log key and the last checkpoint seen pinned, so that a rewritten
-// log (checkpoint.fork) or a dropped ballot is caught and shown loudly.
+// log (checkpoint.inconsistent: forked or rolled back) or a dropped ballot is
+// caught and shown loudly, with the evidence to download.
 // All text from the log goes into the page with textContent only.
+
+import { visible } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -203,7 +206,7 @@ async function refresh() {
   if (!failed && db) {
     const next = { ...ui.logState };
     if (!next.vkey && r.vkey) next.vkey = r.vkey;
-    if (r.sealed && (!known || r.sealed.size >= known.size)) next.known = { origin: r.origin, size: r.sealed.size, root: r.sealed.root };
+    if (r.sealed && (!known || r.sealed.size >= known.size)) next.known = { origin: r.origin, size: r.sealed.size, root: r.sealed.root, note: r.sealed.note, seen: new Date().toISOString() };
     ui.logState = next;
     await kvPut(logKey(), next);
   }
@@ -244,18 +247,44 @@ function myChoice() {
   return best;
 }
 
-function setAlarm(title, text, items) {
+/** What this browser held and what the collector serves now: two signed checkpoints. */
+function evidence(rolledBack) {
+  const r = ui.result;
+  return {
+    onus_evidence: 1,
+    kind: rolledBack ? 'rollback' : 'fork',
+    origin: r.origin,
+    log_key: ui.logState.vkey ?? r.vkey,
+    finding: r.errors.find((e) => e.code === 'checkpoint.inconsistent') ?? null,
+    held: { ...ui.logState.known, source: `${logBase}/trace.jsonl` },
+    this_copy: { statements: r.statements, sealed: r.sealed ?? null, source: `${logBase}/trace.jsonl`, checked: new Date().toISOString() },
+  };
+}
+
+function setAlarm(title, text, items, proof = null) {
   const a = $('alarm');
+  const save = $('alarm-evidence');
+  save.hidden = !proof;
+  save.onclick = proof ? () => {
+    const url = URL.createObjectURL(new Blob([`${JSON.stringify(proof, null, 2)}\n`], { type: 'application/json' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = 'onus-poll-evidence.json';
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  } : null;
   if (!title) {
     a.hidden = true;
     return;
   }
   $('alarm-title').textContent = title;
-  $('alarm-text').textContent = text;
+  $('alarm-text').textContent = visible(text);
   const list = $('alarm-list');
   list.replaceChildren(...items.map((t) => {
     const li = document.createElement('li');
-    li.textContent = t;
+    li.textContent = visible(t);
     return li;
   }));
   $('alarm-details').hidden = items.length === 0;
@@ -290,20 +319,24 @@ function render() {
     $('question').textContent = failed ? 'This poll cannot be shown' : 'No such poll in this log';
     if (!failed) setAlarm('No such poll', wantedPoll ? `The log at ${logBase} has no valid poll with id ${wantedPoll}.` : `The log at ${logBase} has no poll.`, []);
   } else {
-    $('question').textContent = poll.question;
-    $('legend').textContent = poll.question;
-    document.title = `${poll.question} · Poll`;
+    $('question').textContent = visible(poll.question);
+    $('legend').textContent = visible(poll.question);
+    document.title = `${visible(poll.question)} · Poll`;
   }
 
   // Loud problems first.
   const codes = r.errorCodes || [];
   if (failed) {
-    const [title, text] = codes.includes('checkpoint.fork')
-      ? ['This log was rewritten', `You saw this log before at size ${ui.logState.known?.size}; the copy served now does not extend it (checkpoint.fork). The collector showed two different histories. No counts are shown: they could not be trusted. Keep your receipts as evidence.`]
+    const held = ui.logState.known;
+    const rolledBack = codes.includes('checkpoint.inconsistent') && held && r.statements < held.size;
+    const [title, text] = rolledBack
+      ? ['This poll’s log was rolled back', `You saw this log with ${held.size.toLocaleString('en')} statements, under a checkpoint the collector signed; it now serves only ${r.statements.toLocaleString('en')}. ${(held.size - r.statements).toLocaleString('en')} statements it had committed to (ballots among them) are gone (checkpoint.inconsistent). No counts are shown: they could not be trusted. Keep the evidence below.`]
+      : codes.includes('checkpoint.inconsistent')
+      ? ['This log was rewritten', `You saw this log before at size ${held?.size}; the copy served now does not contain it (checkpoint.inconsistent). The collector showed two different histories. No counts are shown: they could not be trusted. Keep the evidence below.`]
       : codes.includes('log.key.mismatch')
         ? ['This is not the log you voted in', 'The log is now signed by a different key than the one this browser saw before (log.key.mismatch). No counts are shown: they could not be trusted.']
         : ["This poll's log fails verification", 'Your browser checked every signature and hash of the log, and it does not check out. No counts are shown: they could not be trusted.'];
-    setAlarm(title, text, [...r.errors.map((e) => `${e.code}: ${e.message}`), ...ui.problems]);
+    setAlarm(title, text, [...r.errors.map((e) => `${e.code}: ${e.message}`), ...ui.problems], codes.includes('checkpoint.inconsistent') ? evidence(rolledBack) : null);
   } else if (ui.problems.length) {
     setAlarm('Your ballot is not where the collector put it', 'The log verifies, but it does not hold what this browser was given when it voted.', ui.problems);
   } else if (poll || !wantedPoll) {
@@ -333,7 +366,7 @@ function render() {
         input.name = 'choice';
         input.value = String(i);
         const span = document.createElement('span');
-        span.textContent = o;
+        span.textContent = visible(o);
         label.append(input, span);
         return label;
       }));
@@ -366,7 +399,7 @@ function render() {
       fill.style.width = `${total ? (c * 100) / total : 0}%`;
       const label = document.createElement('span');
       label.className = 'label';
-      label.textContent = o;
+      label.textContent = visible(o);
       if (mine && mine.choice === i) {
         li.classList.add('voted');
         const you = document.createElement('span');

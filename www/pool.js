@@ -48,7 +48,9 @@
 // Errors are Error objects with a `kind`: 'network' or 'http' (fetching a URL
 // source; `status` for http), 'read' (the source failed mid-way), 'options' (a
 // bad key or known checkpoint), 'panic' (Rust panicked; after a panic in the
-// caller's realm its wasm instance must not be used again), 'worker' (an
+// caller's realm its wasm instance must not be used again), 'memory' (the
+// trace needs more memory than the browser gives wasm; the instance is spent
+// as after a panic), 'worker' (an
 // analyzer could not start). An abort rejects with `signal.reason`.
 //
 // A small trace (everything read before the first run of `chunkBytes` is full)
@@ -97,7 +99,11 @@ function hardwareWorkers() {
   return Number.isInteger(n) && n > 0 ? n : 2;
 }
 
-/** Runs a wasm call; a trap becomes an Error of kind 'panic' carrying Rust's own message. */
+/**
+ * Runs a wasm call; a trap becomes an Error of kind 'panic' carrying Rust's own
+ * message, or of kind 'memory' when there is none: Rust aborts without a panic
+ * only when an allocation fails (the module's memory cannot grow any more).
+ */
 function guard(fn) {
   try {
     return fn();
@@ -105,8 +111,9 @@ function guard(fn) {
     if (e instanceof WebAssembly.RuntimeError) {
       let msg = '';
       try { msg = lastPanic(); } catch { /* too broken to ask */ }
-      throw withKind(new Error(msg || e.message), 'panic');
+      throw msg ? withKind(new Error(msg), 'panic') : withKind(new Error(`the verifier ran out of memory (${e.message})`), 'memory');
     }
+    if (e instanceof RangeError && /memory|allocation/i.test(e.message)) throw withKind(new Error(`the verifier ran out of memory (${e.message})`), 'memory');
     throw e;
   }
 }
@@ -179,7 +186,7 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
   try {
     verifier = guard(() => new TraceVerifier(options));
   } catch (e) {
-    if (e.kind === 'panic') throw e;
+    if (e.kind === 'panic' || e.kind === 'memory') throw e;
     throw withKind(new Error(e.message ?? String(e)), 'options');
   }
 
@@ -370,7 +377,7 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
   } catch (e) {
     reader.cancel().catch(() => {});
     try { verifier.free?.(); } catch { /* already broken */ }
-    if (signal?.aborted && !(e?.kind === 'panic')) throw abortError(signal);
+    if (signal?.aborted && !(e?.kind === 'panic' || e?.kind === 'memory')) throw abortError(signal);
     throw e;
   } finally {
     signal?.removeEventListener('abort', onAbort);

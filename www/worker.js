@@ -124,6 +124,9 @@ async function verify(msg) {
     if (kind === 'panic') {
       broken = true;
       postMessage({ type: 'panic', id, message: e.message });
+    } else if (kind === 'memory') {
+      broken = true;
+      postMessage({ type: 'load-error', id, error: { kind: 'memory', message: errorText(e) } });
     } else if (kind === 'http') {
       postMessage({ type: 'load-error', id, error: { kind: 'http', status: e.status, statusText: '', url: src.url } });
     } else if (kind === 'network' || kind === 'read' || kind === 'options') {

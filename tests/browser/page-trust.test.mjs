@@ -55,7 +55,7 @@ before(async () => {
     res.writeHead(200, { 'content-type': 'application/jsonl', 'content-length': body.length, 'cache-control': 'no-store' });
     res.end(body);
   };
-  srv = await serveStatic([WWW, dir], { '/t/trace.jsonl': sendFile('t'), '/u/trace.jsonl': sendFile('u') });
+  srv = await serveStatic([WWW, dir], { '/t/trace.jsonl': sendFile('t'), '/u/trace.jsonl': sendFile('u'), '/r/trace.jsonl': sendFile('r') });
   browser = await launch();
 });
 
@@ -101,7 +101,8 @@ test('remembered per origin: extension, then another key and a fork at the same 
   const first = await page.evaluate(() => window.onusReport);
   let store = await ls();
   assert.equal(store[`onus:key:${DEMO_ORIGIN}`], first.vkey);
-  assert.deepEqual(JSON.parse(store[`onus:checkpoint:${DEMO_ORIGIN}`]), { size: 300, root: first.sealed.root });
+  const held = (s) => { const { size, root, note, url } = JSON.parse(s[`onus:checkpoint:${DEMO_ORIGIN}`]); return { size, root, note, url }; };
+  assert.deepEqual(held(store), { size: 300, root: first.sealed.root, note: first.sealed.note, url: `${srv.url}/t/trace.jsonl` });
   assert.match(await page.locator('.verdict .facts').textContent(), /first time seen here/);
 
   // The log grew: same key, an extension of what was seen.
@@ -115,7 +116,7 @@ test('remembered per origin: extension, then another key and a fork at the same 
   assert.match(facts, /extends the copy you saw before \(300 statements\)/);
   assert.equal(await page.locator('#banners .banner').count(), 0);
   store = await ls();
-  assert.deepEqual(JSON.parse(store[`onus:checkpoint:${DEMO_ORIGIN}`]), { size: 400, root: grown.sealed.root });
+  assert.deepEqual(held(store), { size: 400, root: grown.sealed.root, note: grown.sealed.note, url: `${srv.url}/t/trace.jsonl` });
 
   // Another log under the same origin: another key, and a different history.
   served.t = 'seed2-500.jsonl';
@@ -123,7 +124,7 @@ test('remembered per origin: extension, then another key and a fork at the same 
   assert.equal(await waitForResult(page), 'failed');
   const other = await page.evaluate(() => window.onusReport);
   assert.deepEqual(other, cliReport(join(dir, 'seed2-500.jsonl'), ['--known', `400:${grown.sealed.root}`]));
-  assert.ok(other.findings.some((f) => f.code === 'checkpoint.fork'));
+  assert.ok(other.findings.some((f) => f.code === 'checkpoint.inconsistent'));
   await page.locator('#fork-warning').waitFor();
   await page.locator('#key-warning').waitFor();
   assert.match(await page.locator('#key-warning').textContent(), /This log’s key has changed/);
@@ -151,7 +152,7 @@ test('a fork under the same key is an error, wherever the copy is opened from', 
   assert.equal(await waitForResult(page), 'failed');
   const b = await page.evaluate(() => window.onusReport);
   assert.deepEqual(b, cliReport(join(dir, 'mine-b.jsonl'), ['--known', `${a.sealed.size}:${a.sealed.root}`]));
-  assert.ok(b.findings.some((f) => f.code === 'checkpoint.fork'));
+  assert.ok(b.findings.some((f) => f.code === 'checkpoint.inconsistent'));
   await page.locator('#fork-warning').waitFor();
   assert.match(await page.locator('#fork-warning').textContent(), /Fork: two different histories of the same log/);
   assert.equal(await page.locator('#key-warning').count(), 0);
@@ -163,6 +164,45 @@ test('a fork under the same key is an error, wherever the copy is opened from', 
   assert.equal(await waitForResult(page), 'failed');
   assert.deepEqual(await page.evaluate(() => window.onusReport), cliReport(join(dir, 'mine-b.jsonl'), ['--known', `${a.sealed.size}:${a.sealed.root}`]));
   await page.locator('#fork-warning').waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// Regression (hardening issue, item 1): a log that shrank at the same address
+// was shown as verified with a mild note; now it fails, says it was rolled back,
+// and hands over the evidence.
+test('a rolled-back log is loud and its evidence can be downloaded', async () => {
+  const { page, errors, context } = await openPage(browser);
+  served.r = 'd400.jsonl';
+  await page.goto(`${srv.url}/?trace=r/trace.jsonl`);
+  assert.equal(await waitForResult(page), 'verified');
+  const long = await page.evaluate(() => window.onusReport);
+
+  // The same address now serves the first 300 statements, sealed at 300.
+  served.r = 'd300.jsonl';
+  await page.goto(`${srv.url}/?trace=r/trace.jsonl`);
+  assert.equal(await waitForResult(page), 'failed');
+  const short = await page.evaluate(() => window.onusReport);
+  assert.deepEqual(short, cliReport(join(dir, 'd300.jsonl'), ['--known', `400:${long.sealed.root}`]));
+  const f = short.findings.find((x) => x.code === 'checkpoint.inconsistent');
+  assert.ok(f, JSON.stringify(short.findings.slice(0, 3)));
+  assert.match(f.message, /only 300 statements: 100 statement\(s\) the log had committed to are missing/);
+  const banner = page.locator('#rollback-warning');
+  await banner.waitFor();
+  assert.match(await banner.textContent(), /This log was rolled back/);
+  assert.match(await banner.textContent(), /with 400 statements.*only 300: 100 statements the log had committed to are gone/s);
+  assert.match(await page.locator('.fail-reasons').textContent(), /statements it had committed to are missing/);
+  await screenshotTop(page, 'trust-rollback');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#evidence-download')]);
+  const proof = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  assert.equal(proof.kind, 'rollback');
+  assert.equal(proof.held.size, 400);
+  assert.equal(proof.held.note, long.sealed.note, 'the signed checkpoint that was held');
+  assert.equal(proof.this_copy.statements, 300);
+  assert.equal(proof.this_copy.sealed.note, short.sealed.note);
+  // The device keeps what it held: the longer checkpoint is not replaced by the shorter.
+  const kept = await page.evaluate((o) => JSON.parse(localStorage.getItem(`onus:checkpoint:${o}`)), DEMO_ORIGIN);
+  assert.equal(kept.size, 400);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch, serveStatic, onus, screenshot, ONUS, WWW } from './harness.mjs';
@@ -261,8 +261,59 @@ test('a forged count is caught: the log fails verification and no counts are sho
     await ready(a);
     const va = await shown(a);
     assert.equal(va.alarm, 'This log was rewritten');
-    assert.ok(va.codes.includes('checkpoint.fork'), va.codes.join());
+    assert.ok(va.codes.includes('checkpoint.inconsistent'), va.codes.join());
     assert.deepEqual(va.counts, []);
+  } finally {
+    await ctxA.close();
+    await s.stop();
+  }
+});
+
+// Regression (hardening issue, item 1): the collector lost its last ballots and
+// sealed again at the smaller size; the widget still said "every signature and
+// checkpoint checks" and showed the new, different counts.
+test('a rolled-back log: the returning voter sees it named, no counts, and the evidence', async () => {
+  const data = tmp('rollback');
+  let s = await collector(data);
+  const port = s.port;
+  const ctxA = await browser.newContext({ viewport: { width: 640, height: 700 }, acceptDownloads: true });
+  try {
+    const poll = await firstPoll(s.url);
+    const a = await open(ctxA, s.url, poll);
+    await vote(a, 1);
+    for (const c of [2, 2, 2]) await voteInFreshContext(s.url, poll, c);
+    await new Promise((r) => setTimeout(r, 1200)); // sealed
+    await a.reload();
+    await ready(a);
+    const held = await a.evaluate(() => window.onusPoll.logState.known);
+    assert.equal(held.size, 6);
+    assert.ok(held.note.includes('onus.local/polls\n6\n'), 'the widget keeps the signed checkpoint');
+    await s.stop();
+
+    // The database loses the last two ballots and every checkpoint after the first;
+    // on restart the collector seals again at the smaller size.
+    execFileSync('sqlite3', [join(data, 'onus.db'), "DELETE FROM lines WHERE idx >= 4 OR (idx IS NULL AND size > 4);"]);
+    s = await collector(data, port);
+    const served = await (await fetch(`${s.url}/logs/polls`)).json();
+    assert.equal(served.statements, 4);
+
+    await a.reload();
+    await ready(a);
+    const v = await shown(a);
+    assert.equal(v.alarm, 'This poll’s log was rolled back');
+    assert.ok(v.codes.includes('checkpoint.inconsistent'), v.codes.join());
+    assert.match(v.alarmText, /with 6 statements.*only 4\. 2 statements it had committed to \(ballots among them\) are gone/s);
+    assert.deepEqual(v.counts, [], 'no counts from a log that took back what it had signed');
+    assert.equal(v.results, false);
+    assert.match(await a.textContent('#proof'), /fails verification/);
+    await screenshot(a, 'poll-rolled-back');
+    const [download] = await Promise.all([a.waitForEvent('download'), a.click('#alarm-evidence')]);
+    const proof = JSON.parse(readFileSync(await download.path(), 'utf8'));
+    assert.equal(proof.kind, 'rollback');
+    assert.equal(proof.held.size, 6);
+    assert.equal(proof.held.note, held.note);
+    assert.equal(proof.this_copy.statements, 4);
+    assert.deepEqual(a.errors, []);
   } finally {
     await ctxA.close();
     await s.stop();
