@@ -50,6 +50,35 @@ impl Json {
     }
 }
 
+/// A parsed value as serde sees it (members in document order): how the wasm
+/// shell hands a statement's body to the page as a plain object.
+impl serde::Serialize for Json {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Json::Null => s.serialize_unit(),
+            Json::Bool(b) => s.serialize_bool(*b),
+            Json::Int(i) => s.serialize_i64(*i),
+            Json::Float(f) => s.serialize_f64(*f),
+            Json::Str(t) => s.serialize_str(t),
+            Json::Arr(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for i in items {
+                    seq.serialize_element(i)?;
+                }
+                seq.end()
+            }
+            Json::Obj(members) => {
+                let mut map = s.serialize_map(Some(members.len()))?;
+                for (k, v) in members {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
 /// Which numbers the parser accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Numbers {

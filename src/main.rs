@@ -228,7 +228,7 @@ fn run(cmd: Command) -> Result<u8, Fail> {
                 };
                 say!("{verdict}: statement {} ({}) in {} at size {}", r.index.map_or("?".into(), |i| i.to_string()), r.kind.as_deref().unwrap_or("?"), r.origin.as_deref().unwrap_or("?"), r.size.map_or("?".into(), |s| s.to_string()));
                 for f in &r.findings {
-                    say!("  {} {}: {}", sev(f.severity), f.code.as_str(), f.message);
+                    say!("  {} {}: {} {}", sev(f.severity), f.code.as_str(), f.message, f.advice);
                 }
             }
             Ok(match r.status {
@@ -453,25 +453,33 @@ fn print_summary(r: &Report) {
     if r.findings.is_empty() {
         return;
     }
-    say!("");
-    let mut shown: std::collections::HashMap<&str, usize> = Default::default();
+    // Findings grouped by code, in the order the codes first appear: the
+    // code's summary, its first ten places, then what to do (the core's words).
+    let mut order: Vec<onus::Code> = Vec::new();
     for f in &r.findings {
-        let n = shown.entry(f.code.as_str()).or_default();
-        *n += 1;
-        if *n <= 10 {
+        if !order.contains(&f.code) {
+            order.push(f.code);
+        }
+    }
+    for code in order {
+        let of: Vec<&onus::Finding> = r.findings.iter().filter(|f| f.code == code).collect();
+        let omitted = r.findings_omitted.iter().find(|o| o.code == code).map_or(0, |o| o.count);
+        let total = of.len() as u64 + omitted;
+        say!("");
+        say!("{} {} ({total}): {}", sev(code.severity()), code.as_str(), code.summary());
+        for f in of.iter().take(10) {
             let at = match f.index {
                 Some(i) => format!("line {} statement {i}", f.line),
                 None if f.line > 0 => format!("line {}", f.line),
-                None => "trace".into(),
+                None => "the trace".into(),
             };
-            say!("{} {} ({at}): {}", sev(f.severity), f.code.as_str(), f.message);
+            say!("  {at}: {}", f.message);
         }
-    }
-    for (code, n) in shown.iter().filter(|(_, &n)| n > 10) {
-        say!("… and {} more {code} (see --json)", n - 10);
-    }
-    for o in &r.findings_omitted {
-        say!("… and {} more {} not listed in the report (each code lists its first {})", o.count, o.code.as_str(), onus::report::MAX_FINDINGS_PER_CODE);
+        if total > 10 {
+            let listed = if omitted > 0 { format!(" (--json lists the first {})", of.len()) } else { " (see --json)".into() };
+            say!("  … and {} more{listed}", total - 10);
+        }
+        say!("  what to do: {}", code.advice());
     }
 }
 

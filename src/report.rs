@@ -13,14 +13,16 @@ pub enum Severity {
 }
 
 macro_rules! codes {
-    ($( $variant:ident = $code:literal, $sev:ident, $advice:literal; )*) => {
-        /// A finding code: a dotted word, a severity and what to do about it.
+    ($( $variant:ident = $code:literal, $sev:ident, $summary:literal, $advice:literal; )*) => {
+        /// A finding code: a dotted word, a severity, a summary and what to do about it.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Code { $( $variant, )* }
         impl Code {
             pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
             pub fn as_str(self) -> &'static str { match self { $( Code::$variant => $code, )* } }
             pub fn severity(self) -> Severity { match self { $( Code::$variant => Severity::$sev, )* } }
+            /// What it means for the trace, in a few words ("it contains no statements").
+            pub fn summary(self) -> &'static str { match self { $( Code::$variant => $summary, )* } }
             /// What the reader can do next.
             pub fn advice(self) -> &'static str { match self { $( Code::$variant => $advice, )* } }
             pub fn from_str(s: &str) -> Option<Code> { match s { $( $code => Some(Code::$variant), )* _ => None } }
@@ -30,56 +32,82 @@ macro_rules! codes {
 
 codes! {
     TraceEmpty = "trace.empty", Error,
+        "it contains no statements",
         "Check that the file or URL is the trace itself (JSON Lines), not a web page or an empty file.";
     TraceUnsealed = "trace.unsealed", Warning,
+        "some statements are not yet covered by a checkpoint the log operator signed",
         "Nothing commits to these statements yet: ask the log operator for a newer checkpoint (`onus seal`), or treat them as provisional.";
     StatementMalformed = "statement.malformed", Error,
+        "some lines are not valid statements",
         "The line is not a valid statement (FORMAT.md section 2); it is kept in the tree but trusted for nothing. The publisher must fix the software that wrote it.";
     StatementSignatureInvalid = "statement.signature.invalid", Error,
+        "some statements were changed after signing, or not signed by their actor",
         "The statement was changed after signing or was not signed by its actor's key; do not trust it. Compare it with the publisher's copy.";
     StatementDuplicate = "statement.duplicate", Warning,
+        "a statement appears twice",
         "The same statement appears twice; the second copy is ignored for refs, incidents and tallies. Ask the publisher why it was replayed.";
     LogGenesisInvalid = "log.genesis.invalid", Error,
+        "it does not start with a valid log statement",
         "A trace starts with a signed `log` statement naming its origin and roster; without it no checkpoint can be checked. Make sure the file is a whole trace from its first line.";
     LogKeyMismatch = "log.key.mismatch", Error,
+        "it is signed by a different log key than the one you pinned",
         "The trace is signed by a different log key than the one you pinned. It may be a different log or a forgery: get the right key from the publisher out of band.";
     LogRepeated = "log.repeated", Warning,
+        "a later statement tries to start the log again",
         "Only the statement at index 0 starts a log; this later `log` statement changes nothing.";
     RosterUnauthorized = "roster.unauthorized", Warning,
+        "someone other than the log key tried to change the roster",
         "Only the log key may change the roster; this statement is ignored for the roster.";
     ActorUnrecognized = "actor.unrecognized", Info,
+        "a statement is by a key the roster does not name",
         "The statement is authentic but its key is not in the roster, so its name and role are unknown.";
     RefDangling = "ref.dangling", Error,
+        "some statements refer to statements missing from the log",
         "The statement refers to an id that is not in this log. The trace may be incomplete: fetch the whole log.";
     RefForward = "ref.forward", Error,
+        "some statements refer to later ones, which honest signers cannot do",
         "A statement can only refer to earlier statements; this order cannot have come from honest signers. Do not trust the ordering of this log.";
     BodyInvalid = "body.invalid", Warning,
+        "a statement's body does not follow its kind's rules",
         "The statement is authentic but its body does not follow FORMAT.md section 4, so it takes no part in incidents or tallies.";
     VoteLate = "vote.late", Warning,
+        "a vote was cast after its poll closed",
         "The vote is timed after the poll closed and is not counted. The collector should have refused it: this is evidence against the collector.";
     AnomalySilentDisagreement = "anomaly.silent-disagreement", Warning,
+        "two computations of one request disagree and nobody said so",
         "Two computations of the same request gave different outputs and nobody signed a fault or a failed attest. Someone should look at it.";
     CheckpointMalformed = "checkpoint.malformed", Error,
+        "a checkpoint is not readable",
         "The checkpoint line is not a C2SP signed note of origin, size and root. The publisher must fix the software that wrote it.";
     CheckpointOriginMismatch = "checkpoint.origin.mismatch", Error,
+        "a checkpoint belongs to another log",
         "The checkpoint belongs to another log; the trace has been mixed with another one.";
     CheckpointSignatureMissing = "checkpoint.signature.missing", Error,
+        "a checkpoint is not signed by the log key",
         "No signature line by the log's key; nothing vouches for this checkpoint. Ask the operator for a checkpoint signed by the log key.";
     CheckpointSignatureInvalid = "checkpoint.signature.invalid", Error,
+        "a checkpoint's signature does not verify",
         "The log key's signature on the checkpoint does not verify: the checkpoint was altered. Do not trust it.";
     CheckpointSizeAhead = "checkpoint.size.ahead", Error,
+        "a checkpoint claims more statements than precede it",
         "A checkpoint commits only to statements before it in the file; this one claims more. The file was truncated or reordered.";
     CheckpointRootMismatch = "checkpoint.root.mismatch", Error,
+        "the statements do not hash to what the log operator signed: something was changed, removed, added or reordered",
         "The statements do not hash to the root the log signed: some were changed, removed, added or reordered. Compare with the publisher's copy.";
     CheckpointUncheckable = "checkpoint.uncheckable", Error,
+        "a checkpoint covers an unreadable statement",
         "The checkpoint covers a statement that cannot be read, so its root cannot be recomputed. Fix the malformed line first.";
     ReceiptMalformed = "receipt.malformed", Error,
+        "the receipt is not readable",
         "A receipt is {\"receipt\":1,\"statement\":…,\"index\":N,\"proof\":[…],\"checkpoint\":\"…\"}; ask for a new one with `onus prove`.";
     ReceiptProofInvalid = "receipt.proof.invalid", Error,
+        "the receipt's proof does not lead to its checkpoint",
         "The statement is not at that index under that checkpoint: the receipt was altered or made for another log.";
     ReceiptKeyUnknown = "receipt.key.unknown", Warning,
+        "nothing says which log key signed the receipt's checkpoint",
         "Pass the log's key (`--key VKEY`) to check who signed the checkpoint; until then the receipt proves nothing about which log it is in.";
     CheckpointInconsistent = "checkpoint.inconsistent", Error,
+        "it does not contain the log you saw before: statements it had committed to are missing, or its history differs",
         "This copy does not contain the log you saw before: it forked (another history) or it lost statements the log had committed to (an old copy, or a rollback). Keep both checkpoints as evidence and ask the operator why.";
 }
 
@@ -125,7 +153,8 @@ pub fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// One finding: what happened (message), where (line, index, id), and how bad.
+/// One finding: what happened (message) and what to do (advice), where (line,
+/// index, id), and how bad.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub code: Code,
@@ -134,13 +163,30 @@ pub struct Finding {
     pub line: u64,
     pub index: Option<u64>,
     pub id: Option<String>,
+    /// What happened, here.
     pub message: String,
+    /// What the reader can do next (the code's advice).
+    pub advice: String,
 }
 
 impl Finding {
-    pub fn new(code: Code, line: u64, index: Option<u64>, id: Option<String>, what: impl AsRef<str>) -> Self {
-        Finding { code, severity: code.severity(), line, index, id, message: format!("{} {}", what.as_ref(), code.advice()) }
+    pub fn new(code: Code, line: u64, index: Option<u64>, id: Option<String>, what: impl Into<String>) -> Self {
+        Finding { code, severity: code.severity(), line, index, id, message: what.into(), advice: code.advice().to_string() }
     }
+}
+
+/// One row of the vocabulary, for the page and other readers of reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CodeInfo {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    pub advice: &'static str,
+}
+
+/// Every code with its severity, summary and advice: what the page renders.
+pub fn vocabulary() -> Vec<CodeInfo> {
+    Code::ALL.iter().map(|&c| CodeInfo { code: c.as_str(), severity: c.severity(), summary: c.summary(), advice: c.advice() }).collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -172,11 +172,17 @@ const MEMBERS: [&str; 7] = ["v", "kind", "actor", "time", "refs", "body", "sig"]
 /// Parses one line (without its newline) into a statement, computing its id.
 /// The signature is *not* checked here: see [`crate::signature`].
 pub fn parse_statement(line: &[u8]) -> Result<Statement, String> {
+    parse_line(line).map(|(_, st)| st)
+}
+
+/// Parses one line into its JSON value and the statement it holds.
+pub fn parse_line(line: &[u8]) -> Result<(Json, Statement), String> {
     if line.len() > MAX_LINE_BYTES {
         return Err(format!("the line is {} bytes, over the 1 MiB limit", line.len()));
     }
     let v = json::parse(line, Numbers::SafeIntegers).map_err(|e| e.to_string())?;
-    statement_from_json(&v)
+    let st = statement_from_json(&v)?;
+    Ok((v, st))
 }
 
 pub fn statement_from_json(v: &Json) -> Result<Statement, String> {

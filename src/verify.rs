@@ -388,7 +388,7 @@ impl Verifier {
         self.by_id.find(h, |&i| self.ids[i as usize] == *id).copied()
     }
 
-    fn find(&mut self, code: Code, index: Option<u64>, id: Option<&Id>, what: impl AsRef<str>) {
+    fn find(&mut self, code: Code, index: Option<u64>, id: Option<&Id>, what: impl Into<String>) {
         self.findings.push(Finding::new(code, self.line, index, id.map(id_to_hex), what));
     }
 

@@ -36,6 +36,13 @@ pub fn last_panic() -> String {
     LAST_PANIC.with(|p| p.borrow().clone())
 }
 
+/// The vocabulary of findings: `[{code, severity, summary, advice}]`, so the
+/// page renders the core's words and keeps no copy of its own.
+#[wasm_bindgen]
+pub fn codes() -> Result<JsValue, JsError> {
+    to_js(&crate::report::vocabulary())
+}
+
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
@@ -105,6 +112,8 @@ struct StatementView {
     actor: Option<String>,
     time: Option<String>,
     refs: Vec<RefView>,
+    /// The body as a plain object (parsed once, here), for the views that show its fields.
+    body: Option<crate::json::Json>,
     /// The whole statement, indented, or the raw line when it is malformed.
     pretty: String,
     error: Option<String>,
@@ -236,25 +245,24 @@ impl TraceVerifier {
     pub fn view_statement(&self, line: &[u8]) -> Result<JsValue, JsError> {
         let line = line.strip_suffix(b"\n").unwrap_or(line);
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let view = match statement::parse_statement(line) {
-            Ok(st) => {
-                let v = crate::json::parse(line, crate::json::Numbers::SafeIntegers).expect("a parsed statement is JSON");
-                StatementView {
-                    id: Some(id_to_hex(&st.id)),
-                    kind: Some(st.kind.clone()),
-                    actor: Some(key_to_string(&st.actor)),
-                    time: Some(statement::format_time(st.time)),
-                    refs: st.refs.iter().map(|r| RefView { id: id_to_hex(r), index: self.inner.index_of(r) }).collect(),
-                    pretty: crate::json::pretty(&v),
-                    error: None,
-                }
-            }
+        let view = match statement::parse_line(line) {
+            Ok((v, st)) => StatementView {
+                id: Some(id_to_hex(&st.id)),
+                kind: Some(st.kind.clone()),
+                actor: Some(key_to_string(&st.actor)),
+                time: Some(statement::format_time(st.time)),
+                refs: st.refs.iter().map(|r| RefView { id: id_to_hex(r), index: self.inner.index_of(r) }).collect(),
+                pretty: crate::json::pretty(&v),
+                body: v.get("body").cloned(),
+                error: None,
+            },
             Err(e) => StatementView {
                 id: None,
                 kind: None,
                 actor: None,
                 time: None,
                 refs: vec![],
+                body: None,
                 pretty: String::from_utf8_lossy(line).into_owned(),
                 error: Some(e),
             },

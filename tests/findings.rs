@@ -497,9 +497,11 @@ fn receipts_verify_and_fail_with_exact_codes() {
 fn every_code_is_documented_in_docs_format_md() {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/FORMAT.md")).expect("docs/FORMAT.md");
     for c in Code::ALL {
-        let row = format!("| `{}` | {} |", c.as_str(), format!("{:?}", c.severity()).to_lowercase());
-        assert!(doc.contains(&row), "docs/FORMAT.md lacks the row starting {row}");
+        let row = format!("| `{}` | {} | {} | {} |", c.as_str(), format!("{:?}", c.severity()).to_lowercase(), c.summary(), c.advice());
+        assert!(doc.lines().any(|l| l == row), "docs/FORMAT.md lacks the row {row}");
     }
+    let rows = doc.lines().filter(|l| l.starts_with("| `") && l.contains("` | ")).count();
+    assert_eq!(rows, Code::ALL.len(), "docs/FORMAT.md lists a code the core does not have");
 }
 
 #[test]
