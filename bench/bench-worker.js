@@ -2,7 +2,7 @@
 // {type:'load', kind} imports what `kind` needs (untimed), then {type:'go', url}
 // runs it and answers {type:'done', ms, report} (ms: from 'go' to the report).
 //   onus-1     one TraceVerifier, push() per fetched chunk (the page's single-worker loop)
-//   onus-pool  www/pool.js with `workers` analyzers (wasm compile and worker start included)
+//   onus-pool  www/engine/pool.js with `workers` analyzers (wasm compile and worker start included)
 //   js-webcrypto, js-noble   bench/baseline.js
 let run;
 let lastStats = null; // pool.js's own account of where the time went
@@ -25,7 +25,7 @@ async function load(kind) {
       return report;
     };
   } else if (kind === 'onus-pool') {
-    const { verifyWithPool } = await import('/www/pool.js');
+    const { verifyWithPool } = await import('/www/engine/pool.js');
     run = async ({ url, workers, chunkBytes }) => {
       const { report, verifier, stats } = await verifyWithPool({ source: url, workers, chunkBytes });
       lastStats = stats;

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { launch, serveStatic, onus, WWW, openPage, waitForResult, cliReport, screenshotTop } from './harness.mjs';
 
 let browser, srv, dir;
@@ -304,7 +304,11 @@ test('safety: hostile trace text stays text; a strict CSP with no violations; no
     assert.ok(csp.includes(d), `CSP lacks ${d}`);
   }
   assert.deepEqual(await page.evaluate(() => window.__csp), []);
-  for (const f of readdirSync(WWW).filter((n) => n.endsWith('.js') && !['poll.js', 'embed.js'].includes(n))) {
+  // Every script of ours, in every folder (pkg/ is wasm-bindgen's output).
+  const scripts = readdirSync(WWW, { recursive: true }).map((n) => n.split(sep).join('/'))
+    .filter((n) => n.endsWith('.js') && !n.startsWith('pkg/') && !['widget/poll.js', 'embed.js'].includes(n));
+  assert.ok(scripts.includes('page/main.js') && scripts.includes('engine/worker.js'), scripts.join()); // the walk reaches the subfolders
+  for (const f of scripts) {
     const src = readFileSync(join(WWW, f), 'utf8');
     assert.ok(!/innerHTML|outerHTML|insertAdjacentHTML|document\.write/.test(src), `${f} writes HTML`);
   }

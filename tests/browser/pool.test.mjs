@@ -1,4 +1,4 @@
-// www/pool.js in real headless Chromium: N analyzer workers plus one merging
+// www/engine/pool.js in real headless Chromium: N analyzer workers plus one merging
 // verifier give the same report as the native CLI (`onus verify --json`, the
 // same Rust code), whatever the number of workers and wherever runs are cut.
 import { test, before, after } from 'node:test';
@@ -12,7 +12,7 @@ let dir, browser, page, server;
 
 const TEST_PAGE = `<!doctype html><meta charset="utf-8"><title>pool test</title>
 <script type="module">
-  import { verifyWithPool } from '/pool.js';
+  import { verifyWithPool } from '/engine/pool.js';
   let next = 0;
   const waiting = new Map();
   const worker = new Worker('/pool-test-worker.js', { type: 'module' });
@@ -35,7 +35,7 @@ const TEST_PAGE = `<!doctype html><meta charset="utf-8"><title>pool test</title>
   window.ready = true;
 </script>`;
 
-const TEST_WORKER = `import { verifyWithPool } from '/pool.js';
+const TEST_WORKER = `import { verifyWithPool } from '/engine/pool.js';
 onmessage = async (e) => {
   const { id, src, opts, abortAt } = e.data;
   const ctrl = new AbortController();

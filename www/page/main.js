@@ -5,8 +5,8 @@
 // verified | unsealed | failed and window.onusReport is the report exactly
 // as the wasm finish() returned it (the same fields as `onus verify --json`).
 // While running: 'running'; after Cancel: 'cancelled'; when loading failed: 'error'.
-import { h, clear, fmtInt, fmtBytes, fmtDuration, shortKey, shortHash, percentages, visible } from './dom.js';
-import { Explorer } from './explorer.js';
+import { h, clear, fmtInt, fmtBytes, fmtDuration, shortKey, shortHash, percentages, visible } from '../lib/dom.js';
+import { Explorer } from './views/explorer.js';
 
 const $ = (id) => document.getElementById(id);
 const root = document.documentElement;
@@ -134,7 +134,7 @@ const waiting = new Map();
 let run = null;
 
 function spawn() {
-  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  worker = new Worker(new URL('../engine/worker.js', import.meta.url), { type: 'module' });
   worker.onmessage = (e) => onWorkerMessage(e.data);
   worker.onerror = (e) => {
     e.preventDefault?.();

@@ -2,9 +2,9 @@
 // (TraceVerifier fed the trace.jsonl stream), builds ballots for the browser's
 // key to sign (draftStatement / signedStatement) and checks receipts
 // (verifyReceipt). Every verdict and every count comes from the Rust core.
-import init, { TraceVerifier, draftStatement, signedStatement, verifyReceipt, lastPanic } from './pkg/onus.js';
+import init, { TraceVerifier, draftStatement, signedStatement, verifyReceipt, lastPanic } from '../pkg/onus.js';
 
-const ready = init({ module_or_path: new URL('./pkg/onus_bg.wasm', import.meta.url) });
+const ready = init({ module_or_path: new URL('../pkg/onus_bg.wasm', import.meta.url) });
 
 /** Runs a wasm call; a trap becomes an Error carrying Rust's own panic message. */
 function guard(fn) {

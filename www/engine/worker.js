@@ -3,7 +3,7 @@
 // verified by the pool (pool.js: analyzer workers for phase A, the merging
 // TraceVerifier here), and answers the explorer's questions.
 // No verification logic lives here either: every verdict comes from Rust.
-import init, { ArtifactHasher, verifyReceipt, lineCommitsTo, lastPanic, version } from './pkg/onus.js';
+import init, { ArtifactHasher, verifyReceipt, lineCommitsTo, lastPanic, version } from '../pkg/onus.js';
 import { verifyWithPool, onusModule } from './pool.js';
 
 // One compiled module for this worker and the pool's analyzers.

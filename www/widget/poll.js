@@ -8,7 +8,7 @@
 // caught and shown loudly, with the evidence to download.
 // All text from the log goes into the page with textContent only.
 
-import { visible } from './dom.js';
+import { visible } from '../lib/dom.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);

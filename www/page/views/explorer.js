@@ -2,7 +2,7 @@
 // spacer, only the visible rows in the DOM) that stays fast at a million rows,
 // plus search and the selected statement's detail. Rows, search hits and
 // statement views all come from the worker (wasm); this file only renders.
-import { h, clear, fmtInt, shortKey, shortHash, visible } from './dom.js';
+import { h, clear, fmtInt, shortKey, shortHash, visible } from '../../lib/dom.js';
 
 const ROW_H = 34;
 /** Browsers cap element heights (~17M px in Firefox); past this the scroll position is scaled. */

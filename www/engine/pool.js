@@ -26,7 +26,7 @@
 // a small trace, an unterminated last line), totalMs}.
 //
 // Phase A (strict parse, canonical bytes, ids, leaf hashes, signatures) runs in
-// the analyzer workers (www/analyze-worker.js, `analyzeChunk`); phase B (indexes,
+// the analyzer workers (engine/analyze-worker.js, `analyzeChunk`); phase B (indexes,
 // refs, roster, checkpoints, incidents, tallies) runs in one `TraceVerifier` that
 // ingests the analyzers' results in file order (`ingestAnalyzed`). The report is
 // the same object as `onus verify --json` prints, whatever the number of workers
@@ -56,9 +56,9 @@
 // A small trace (everything read before the first run of `chunkBytes` is full)
 // is verified in the calling worker alone, without starting analyzers.
 
-import init, { TraceVerifier, lastPanic } from './pkg/onus.js';
+import init, { TraceVerifier, lastPanic } from '../pkg/onus.js';
 
-const WASM_URL = new URL('./pkg/onus_bg.wasm', import.meta.url);
+const WASM_URL = new URL('../pkg/onus_bg.wasm', import.meta.url);
 const ANALYZER_URL = new URL('./analyze-worker.js', import.meta.url);
 const NL = 10;
 /** Native `verify_reader` switches to single-threaded streaming past this many bytes without a newline. */

@@ -1,4 +1,4 @@
-// A worker of www/pool.js, in one of two roles:
+// A worker of engine/pool.js, in one of two roles:
 // - analyzer: {type:'init', module} once (the compiled WebAssembly.Module), then
 //   {type:'analyze', seq, buf, len, oneByOne}: phase A of the Rust core over
 //   whole lines (`analyzeChunk`); answers {type:'result', seq, buf} with the
@@ -8,7 +8,7 @@
 //   analyzers as nested workers) and then answers {type:'call'} requests on the
 //   merged verifier for the explorer.
 // No verification logic lives here.
-import init, { analyzeChunk, lastPanic } from './pkg/onus.js';
+import init, { analyzeChunk, lastPanic } from '../pkg/onus.js';
 
 let ready = null;    // the analyzer's wasm instance
 let ok = false;
