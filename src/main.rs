@@ -575,15 +575,13 @@ fn prove(index: u64, trace: &Path) -> Result<u8, Fail> {
         return Err(Fail(format!("statement {index} is not covered by the latest checkpoint (size {}); seal the trace again", sealed.size)));
     }
     let note_text = sealed.note.clone();
-    let (offset, len) = v.rows[index as usize];
+    let (offset, len) = v.row(index).expect("rows are kept");
     let mut f = std::fs::File::open(trace)?;
     f.seek(SeekFrom::Start(offset))?;
     let mut line = vec![0u8; len as usize];
     let got = f.read(&mut line)?;
     line.truncate(got);
-    while matches!(line.last(), Some(b'\n' | b'\r')) {
-        line.pop();
-    }
+    let line = onus::verify::line_content(&line).to_vec();
     let proof = v.inclusion_proof(index, sealed.size);
     let r = receipt::make_receipt(&line, index, &proof, &note_text).map_err(Fail)?;
     out::json(&r);

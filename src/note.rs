@@ -93,6 +93,28 @@ pub enum CheckpointError {
     SignatureInvalid,
 }
 
+impl CheckpointError {
+    /// The finding code for this refusal.
+    pub fn code(&self) -> crate::report::Code {
+        use crate::report::Code;
+        match self {
+            CheckpointError::Malformed(_) => Code::CheckpointMalformed,
+            CheckpointError::OriginMismatch { .. } => Code::CheckpointOriginMismatch,
+            CheckpointError::SignatureMissing => Code::CheckpointSignatureMissing,
+            CheckpointError::SignatureInvalid => Code::CheckpointSignatureInvalid,
+        }
+    }
+    /// What is wrong, for a checkpoint expected of `origin` signed by `key`.
+    pub fn explain(&self, origin: &str, key: &Key) -> String {
+        match self {
+            CheckpointError::Malformed(why) => why.clone(),
+            CheckpointError::OriginMismatch { found } => format!("its origin is {}, the log's is {}", quoted(found), quoted(origin)),
+            CheckpointError::SignatureMissing => format!("no signature line by {} with key id {}", quoted(origin), hex::encode(key_id(origin, key))),
+            CheckpointError::SignatureInvalid => "the log key's signature does not verify".into(),
+        }
+    }
+}
+
 struct NoteSig {
     name: String,
     key_id: [u8; 4],

@@ -42,6 +42,16 @@ pub enum SigError {
     Invalid,
 }
 
+impl SigError {
+    /// Why a signature failed, in words.
+    pub fn explain(self) -> &'static str {
+        match self {
+            SigError::BadKey => "its actor key is not a valid Ed25519 key (malformed, non-canonical or weak)",
+            SigError::Invalid => "its signature does not verify under the strict rules",
+        }
+    }
+}
+
 /// Checks one signature with `verify_strict`, also refusing keys that are
 /// non-canonical encodings or weak (small order), as FORMAT.md section 1 says.
 pub fn verify_one(key: &[u8; 32], msg: &[u8], sig: &[u8; 64]) -> Result<(), SigError> {

@@ -235,9 +235,7 @@ pub fn statement_from_json(v: &Json) -> Result<Statement, String> {
 
 /// Does the statement on `line` commit to `hash` (a 64-hex string in its body)?
 pub fn line_commits_to(line: &[u8], hash: &Hash) -> bool {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    parse_statement(line).is_ok_and(|st| st.commits.contains(hash))
+    parse_statement(crate::verify::line_content(line)).is_ok_and(|st| st.commits.contains(hash))
 }
 
 fn short(v: &Json) -> String {

@@ -180,7 +180,7 @@ impl TraceVerifier {
     }
 
     fn row(&self, i: u64) -> Row {
-        let (offset, length) = self.inner.rows.get(i as usize).copied().unwrap_or((0, 0));
+        let (offset, length) = self.inner.row(i).unwrap_or((0, 0));
         let actor = self.inner.id(i).and(self.inner.actor(i));
         let actor_s = actor.map(|a| key_to_string(&a));
         let name = actor_s.as_ref().and_then(|k| self.inner.roster_name(k).map(str::to_string));
@@ -243,8 +243,7 @@ impl TraceVerifier {
     /// Describes one statement's line (sliced from the source by the worker): refs as indexes.
     #[wasm_bindgen(js_name = viewStatement)]
     pub fn view_statement(&self, line: &[u8]) -> Result<JsValue, JsError> {
-        let line = line.strip_suffix(b"\n").unwrap_or(line);
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let line = crate::verify::line_content(line);
         let view = match statement::parse_line(line) {
             Ok((v, st)) => StatementView {
                 id: Some(id_to_hex(&st.id)),

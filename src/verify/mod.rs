@@ -1,0 +1,328 @@
+//! The streaming verifier (FORMAT.md sections 2, 3 and 7).
+//!
+//! Work is split in two phases so that drivers can parallelise the costly one:
+//! - phase A ([`analyze`]): one line at a time, no shared state: strict parse,
+//!   canonical bytes, id, leaf hash, signature (batched);
+//! - phase B ([`Verifier::ingest_lines`], `ingest.rs`): in file order: indexes,
+//!   refs, roster, checkpoints, incidents and tallies.
+//!
+//! Lines are cut by one [`Framer`] for every driver. Memory grows only with
+//! per-statement state (`index.rs`), never with the raw text: the verifier
+//! keeps at most one partial line.
+
+mod analyze;
+mod framing;
+mod index;
+mod ingest;
+
+pub use analyze::{analyze, analyze_to_bytes, Checked, LineOutcome};
+pub use framing::{line_content, lines, Framer, Piece};
+pub use ingest::short_key;
+
+use crate::accountability::Collector as Incidents;
+use crate::merkle::{self, Frontier};
+use crate::note;
+use crate::poll::Tally;
+use crate::report::*;
+use crate::signature::{KeyCache, Mode};
+use crate::statement::{key_to_string, Hash, Id, Key};
+use analyze::Analyzed;
+use index::Index;
+
+/// What a reader already trusts before reading a trace.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The log key the reader pinned (`--key`); another one is `log.key.mismatch`.
+    pub log_key: Option<Key>,
+    pub signatures: Mode,
+    /// Checkpoints seen earlier; the trace must contain the ones of its own
+    /// origin (an empty origin means "this log"), or it is `checkpoint.inconsistent`.
+    pub known: Vec<KnownCheckpoint>,
+    /// Keep each statement's byte offset and line (for the page's explorer).
+    pub keep_rows: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KnownCheckpoint {
+    pub origin: String,
+    pub size: u64,
+    /// Lowercase hex.
+    pub root: String,
+}
+
+/// A checkpoint line as read: settled at once (every statement it can cover
+/// comes before it), so notes are never held for the whole trace.
+struct PendingCheckpoint {
+    line: u64,
+    note: String,
+    statements_before: u64,
+    root_then: Hash,
+}
+
+struct UnresolvedRef {
+    line: u64,
+    index: u64,
+    target: Id,
+}
+
+struct LogInfo {
+    origin: String,
+    key: Key,
+}
+
+/// The phase B state and the streaming front end.
+pub struct Verifier {
+    opts: Options,
+    cache: KeyCache,
+    framer: Framer,
+    line: u64,
+    bytes: u64,
+    /// Byte offset of the start of the next line.
+    line_start: u64,
+    index: Index,
+    frontier: Frontier,
+    first_malformed: Option<u64>,
+    log: Option<LogInfo>,
+    roster: Vec<RosterMember>,
+    roster_keys: hashbrown::HashMap<Key, usize>,
+    /// Checkpoint lines read, and the largest valid one (what seals).
+    checkpoints: u64,
+    sealed: Option<CheckpointInfo>,
+    unresolved: Vec<UnresolvedRef>,
+    findings: Findings,
+    incidents: Incidents,
+    tally: Tally,
+    finished: Option<Report>,
+}
+
+impl Verifier {
+    pub fn new(opts: Options) -> Self {
+        Verifier {
+            cache: KeyCache::default(),
+            framer: Framer::default(),
+            line: 0,
+            bytes: 0,
+            line_start: 0,
+            index: Index::new(opts.keep_rows),
+            frontier: Frontier::default(),
+            first_malformed: None,
+            log: None,
+            roster: Vec::new(),
+            roster_keys: Default::default(),
+            checkpoints: 0,
+            sealed: None,
+            unresolved: Vec::new(),
+            findings: Findings::default(),
+            incidents: Incidents::default(),
+            tally: Tally::default(),
+            finished: None,
+            opts,
+        }
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    /// Bytes, lines and statements consumed so far.
+    pub fn progress(&self) -> (u64, u64, u64) {
+        (self.bytes, self.line, self.index.len())
+    }
+
+    /// Feeds any chunk of the trace; lines may be split across chunks.
+    pub fn push(&mut self, chunk: &[u8]) {
+        assert!(self.finished.is_none(), "push after finish");
+        self.bytes += chunk.len() as u64;
+        let mut framer = std::mem::take(&mut self.framer);
+        framer.push(chunk, |piece| self.piece(piece));
+        self.framer = framer;
+    }
+
+    fn piece(&mut self, piece: Piece) {
+        match piece {
+            Piece::Lines(l) => self.run(l),
+            Piece::Overlong(len, _) => self.ingest_overlong(len),
+            Piece::Last(last) => {
+                let outcomes = if last.ends_with(b"\r") {
+                    // \r is tolerated only before \n; at the very end it is a changed line ending.
+                    vec![LineOutcome::Malformed("the last line ends with \\r but no \\n".into())]
+                } else {
+                    analyze(lines(last), self.opts.signatures, &mut self.cache)
+                };
+                self.ingest_lines(last, outcomes);
+            }
+        }
+    }
+
+    /// Phase A then B on whole lines, single-threaded.
+    fn run(&mut self, complete: &[u8]) {
+        // Bounded runs keep the phase A results small.
+        let mut start = 0;
+        while start < complete.len() {
+            // Long enough runs to fill a signature batch (about 2,700 statements a MiB).
+            let mut end = (start + (1 << 20)).min(complete.len());
+            end = match complete[end - 1..].iter().position(|&b| b == b'\n') {
+                Some(p) => end + p,
+                None => complete.len(),
+            };
+            let piece = &complete[start..end];
+            let outcomes = analyze(lines(piece), self.opts.signatures, &mut self.cache);
+            self.ingest_lines(piece, outcomes);
+            start = end;
+        }
+    }
+
+    /// Phase B for the outcomes of [`analyze`] over `piece` (whole lines, in order).
+    pub fn ingest_lines(&mut self, piece: &[u8], outcomes: Vec<LineOutcome>) {
+        let mut it = lines(piece);
+        for o in outcomes {
+            let len = it.next().expect("one outcome per line").len() as u32 + 1;
+            self.ingest_at(o, self.line_start, len);
+        }
+    }
+
+    /// Phase B for the output of [`analyze_to_bytes`]; chunks must arrive in file order.
+    pub fn ingest_bytes(&mut self, analyzed: &[u8]) -> Result<(), String> {
+        let a: Analyzed = postcard::from_bytes(analyzed).map_err(|e| format!("not phase A output of this version: {e}"))?;
+        if a.line_lengths.len() != a.outcomes.len() {
+            return Err("phase A output has mismatched lines".into());
+        }
+        assert!(self.framer.is_idle(), "ingest_bytes cannot be mixed with push of partial lines");
+        self.bytes += a.bytes;
+        for (o, len) in a.outcomes.into_iter().zip(a.line_lengths) {
+            self.ingest_at(o, self.line_start, len);
+        }
+        Ok(())
+    }
+
+    /// For drivers that frame and count bytes themselves (the native pipeline).
+    pub fn add_bytes(&mut self, n: u64) {
+        self.bytes += n;
+    }
+
+    /// A line too long to be a statement, as the driver's framer counted it.
+    pub fn ingest_skipped_line(&mut self, len: u64) {
+        self.ingest_overlong(len);
+    }
+
+    /// Ends the trace: settles refs, checkpoints and incidents, and builds the report.
+    pub fn finish(&mut self) -> Report {
+        if let Some(r) = &self.finished {
+            return r.clone();
+        }
+        self.end_of_input();
+        if self.index.len() == 0 {
+            self.findings.push(Finding::new(Code::TraceEmpty, 0, None, None, "The trace has no statements."));
+        }
+        self.settle_refs();
+        self.report_unsealed();
+        self.check_known();
+        let incidents = self.settle_incidents();
+        let report = self.report(incidents);
+        self.finished = Some(report.clone());
+        report
+    }
+
+    /// The unterminated last line, or the over-long one being skipped.
+    fn end_of_input(&mut self) {
+        let mut framer = std::mem::take(&mut self.framer);
+        framer.finish(|piece| self.piece(piece));
+    }
+
+    fn report(&mut self, incidents: Vec<Incident>) -> Report {
+        let n = self.index.len();
+        let mut accountability = Accountability::default();
+        for i in &incidents {
+            match i.category {
+                Category::DetectedOnly => accountability.detected_only += 1,
+                Category::ResponsibilityOnly => accountability.responsibility_only += 1,
+                Category::Both => accountability.both += 1,
+                Category::Silent => accountability.silent += 1,
+            }
+        }
+        let (findings, findings_omitted, counts) = self.findings.finish();
+        let sealed_size = self.sealed.as_ref().map_or(0, |c| c.size);
+        let status = if counts.error > 0 {
+            Status::Failed
+        } else if sealed_size < n {
+            Status::Unsealed
+        } else {
+            Status::Verified
+        };
+        Report {
+            status,
+            origin: self.log.as_ref().map(|l| l.origin.clone()),
+            log_key: self.log.as_ref().map(|l| key_to_string(&l.key)),
+            vkey: self.log.as_ref().map(|l| note::vkey(&l.origin, &l.key)),
+            statements: n,
+            checkpoints: self.checkpoints,
+            lines: self.line,
+            bytes: self.bytes,
+            sealed: self.sealed.clone(),
+            signature_mode: self.opts.signatures,
+            findings,
+            findings_omitted,
+            counts,
+            accountability,
+            incidents,
+            polls: self.tally.finish(),
+            roster: self.roster.clone(),
+        }
+    }
+
+    // ----- read access for receipts, the explorer and artifacts -----
+
+    pub fn statement_count(&self) -> u64 {
+        self.index.len()
+    }
+    pub fn id(&self, index: u64) -> Option<Id> {
+        self.index.id(index)
+    }
+    pub fn leaves(&self) -> &[Hash] {
+        self.index.leaves()
+    }
+    pub fn kind_name(&self, index: u64) -> &str {
+        self.index.kind_name(index)
+    }
+    /// The roster name of a key (base64url), if the roster names it.
+    pub fn roster_name(&self, key: &str) -> Option<&str> {
+        self.roster.iter().find(|m| m.key == key).map(|m| m.name.as_str())
+    }
+    pub fn line_of(&self, index: u64) -> u64 {
+        self.index.line_of(index)
+    }
+    pub fn actor(&self, index: u64) -> Option<Key> {
+        self.index.actor(index)
+    }
+    pub fn signature_ok(&self, index: u64) -> bool {
+        self.index.flags(index) & index::SIG_OK != 0
+    }
+    pub fn index_of(&self, id: &Id) -> Option<u64> {
+        self.index.lookup(id).map(u64::from)
+    }
+    /// Byte offset and length of a statement's line (kept with `keep_rows`).
+    pub fn row(&self, index: u64) -> Option<(u64, u32)> {
+        self.index.row(index)
+    }
+    /// Indexes of statements whose body may contain `hash` (same first four
+    /// bytes): confirm each with [`crate::statement::line_commits_to`] on its line.
+    pub fn commit_candidates(&self, hash: &Hash) -> Vec<u64> {
+        self.index.commit_candidates(hash)
+    }
+    /// Inclusion proof of `index` in the tree of the first `size` statements.
+    pub fn inclusion_proof(&self, index: u64, size: u64) -> Vec<Hash> {
+        merkle::inclusion_proof(index, &self.index.leaves()[..size as usize])
+    }
+}
+
+/// Verifies a whole trace held in memory (tests and small inputs).
+pub fn verify_bytes(trace: &[u8], opts: Options) -> Report {
+    let mut v = Verifier::new(opts);
+    v.push(trace);
+    v.finish()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native;
+#[cfg(not(target_arch = "wasm32"))]
+pub use native::verify_reader;
