@@ -42,7 +42,8 @@
 //   `search`, `indexOf`, `committingTo`, `viewStatement`, `progress`) and
 //   `verifier.free()` ends the coordinator. `onBytes` is not available there.
 // Either way the wasm module is compiled once (per realm) and the compiled
-// WebAssembly.Module is posted to every analyzer; nothing needs
+// WebAssembly.Module is posted to every analyzer (all messages go through
+// rpc.js; run buffers are transferred, never copied); nothing needs
 // SharedArrayBuffer or cross-origin isolation, so plain static hosting works.
 //
 // Errors are Error objects with a `kind`: 'network' or 'http' (fetching a URL
@@ -50,13 +51,15 @@
 // bad key or known checkpoint), 'panic' (Rust panicked; after a panic in the
 // caller's realm its wasm instance must not be used again), 'memory' (the
 // trace needs more memory than the browser gives wasm; the instance is spent
-// as after a panic), 'worker' (an
-// analyzer could not start). An abort rejects with `signal.reason`.
+// as after a panic), 'worker' (an analyzer or the coordinator could not
+// start). An abort rejects with `signal.reason`.
 //
 // A small trace (everything read before the first run of `chunkBytes` is full)
 // is verified in the calling worker alone, without starting analyzers.
 
-import init, { TraceVerifier, lastPanic } from '../pkg/onus.js';
+import init, { TraceVerifier } from '../pkg/onus.js';
+import { guard } from './guard.js';
+import { connect, withKind } from './rpc.js';
 
 const WASM_URL = new URL('../pkg/onus_bg.wasm', import.meta.url);
 const ANALYZER_URL = new URL('./analyze-worker.js', import.meta.url);
@@ -84,12 +87,6 @@ export function onusModule() {
   return compiled;
 }
 
-function withKind(err, kind, extra = {}) {
-  err.kind = kind;
-  Object.assign(err, extra);
-  return err;
-}
-
 function inWorker() {
   return typeof WorkerGlobalScope !== 'undefined' && globalThis instanceof WorkerGlobalScope;
 }
@@ -97,25 +94,6 @@ function inWorker() {
 function hardwareWorkers() {
   const n = globalThis.navigator?.hardwareConcurrency;
   return Number.isInteger(n) && n > 0 ? n : 2;
-}
-
-/**
- * Runs a wasm call; a trap becomes an Error of kind 'panic' carrying Rust's own
- * message, or of kind 'memory' when there is none: Rust aborts without a panic
- * only when an allocation fails (the module's memory cannot grow any more).
- */
-function guard(fn) {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof WebAssembly.RuntimeError) {
-      let msg = '';
-      try { msg = lastPanic(); } catch { /* too broken to ask */ }
-      throw msg ? withKind(new Error(msg), 'panic') : withKind(new Error(`the verifier ran out of memory (${e.message})`), 'memory');
-    }
-    if (e instanceof RangeError && /memory|allocation/i.test(e.message)) throw withKind(new Error(`the verifier ran out of memory (${e.message})`), 'memory');
-    throw e;
-  }
 }
 
 function abortError(signal) {
@@ -158,16 +136,15 @@ async function open(source, signal, total) {
   throw new TypeError('verifyWithPool: source must be a Blob/File, a URL string or a ReadableStream of bytes');
 }
 
-/** Starts `n` analyzers; each gets the compiled module. */
-function startAnalyzers(n, module, onMessage, onFailure) {
+/** Starts `n` analyzers (engine/analyze-worker.js), each given the compiled module. */
+function startAnalyzers(n, module, onFailure) {
   const list = [];
   for (let i = 0; i < n; i++) {
-    const w = new Worker(ANALYZER_URL, { type: 'module', name: `onus-analyzer-${i}` });
-    w.onmessage = (e) => onMessage(i, e.data);
-    w.onerror = (e) => { e.preventDefault?.(); onFailure(withKind(new Error(`analyzer ${i} failed: ${e.message || 'could not start'}`), 'worker')); };
-    w.onmessageerror = () => onFailure(withKind(new Error(`analyzer ${i} sent an unreadable message`), 'worker'));
-    w.postMessage({ type: 'init', module });
-    list.push({ w, queued: 0 });
+    const remote = connect(new Worker(ANALYZER_URL, { type: 'module', name: `onus-analyzer-${i}` }), {
+      onError: (e) => onFailure(withKind(new Error(`analyzer ${i} failed: ${e.message || 'could not start'}`), 'worker')),
+    });
+    remote.init({ module }).catch(onFailure);
+    list.push({ remote, queued: 0 });
   }
   return list;
 }
@@ -202,7 +179,7 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
   const stats = { workers: nWorkers, runs: 0, analyzeMs: 0, mergeMs: 0, inlineMs: 0, totalMs: 0 };         // a line too long for framing: the rest goes through push()
 
   const signalWake = () => { const w = wake; wake = null; w?.(); };
-  const stopAnalyzers = () => { if (analyzers) for (const a of analyzers) a.w.terminate(); };
+  const stopAnalyzers = () => { if (analyzers) for (const a of analyzers) a.remote.terminate(); };
   const fail = (err) => { if (!failure) failure = err; signalWake(); };
   const onAbort = () => {
     fail(abortError(signal));
@@ -241,18 +218,15 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
     progress(false);
   };
 
-  const onMessage = (i, m) => {
+  /** An analyzer's result (phase A of run `seq`): merged as soon as every earlier run is. */
+  const analyzed = (a, seq, out) => {
     if (failure) return;
-    if (m.type === 'result') {
-      analyzers[i].queued--;
-      stats.analyzeMs += m.ms ?? 0;
-      results.set(m.seq, new Uint8Array(m.buf));
-      if (m.input && spare.length < cap + 2) spare.push(m.input);
-      try { merge(); } catch (e) { fail(e); return; }
-      signalWake();
-    } else if (m.type === 'error') {
-      fail(withKind(new Error(m.message), m.kind ?? 'worker'));
-    }
+    a.queued--;
+    stats.analyzeMs += out.ms ?? 0;
+    results.set(seq, new Uint8Array(out.buf));
+    if (out.input && spare.length < cap + 2) spare.push(out.input);
+    try { merge(); } catch (e) { fail(e); return; }
+    signalWake();
   };
 
   /** Waits until fewer than `limit` runs are in flight (or a failure). */
@@ -262,21 +236,23 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
   };
 
   const dispatch = async (buf, len) => {
-    if (!analyzers) analyzers = startAnalyzers(nWorkers, module, onMessage, fail);
+    if (!analyzers) analyzers = startAnalyzers(nWorkers, module, fail);
     await waitBelow(cap);
     let best = analyzers[0];
     for (const a of analyzers) if (a.queued < best.queued) best = a;
     best.queued++;
     inFlight++;
     stats.runs++;
-    best.w.postMessage({ type: 'analyze', seq: nextSeq++, buf, len, oneByOne }, [buf]);
+    const seq = nextSeq++;
+    best.remote.analyze({ buf, len, oneByOne }, { transfer: [buf] })
+      .then((out) => analyzed(best, seq, out), (e) => fail(e.kind ? e : withKind(e, 'internal')));
   };
 
   /** Everything dispatched is merged. */
   const drain = () => waitBelow(1);
 
   // A source known to be larger than one run: start the analyzers now, while the first run is read.
-  if (total != null && total > target) analyzers = startAnalyzers(nWorkers, module, onMessage, fail);
+  if (total != null && total > target) analyzers = startAnalyzers(nWorkers, module, fail);
 
   // Framing: read chunks wait in `parts` until there are at least `target` bytes,
   // then everything up to the last newline goes out as one run.
@@ -388,64 +364,35 @@ async function runHere({ source, workers, options = {}, onProgress, onBytes, sig
 // ---------------------------------------------------------------------------
 // On a page: one coordinator worker runs runHere(); this side only relays.
 
-const PROXIED = ['rows', 'search', 'indexOf', 'committingTo', 'viewStatement', 'progress'];
-
-function runViaCoordinator({ source, workers, options, onProgress, onBytes, signal, total, chunkBytes, maxInFlight, progressMs }) {
+async function runViaCoordinator({ source, workers, options, onProgress, onBytes, signal, total, chunkBytes, maxInFlight, progressMs }) {
   if (onBytes) throw new TypeError('verifyWithPool: onBytes is available only when called from a worker');
-  if (signal?.aborted) return Promise.reject(abortError(signal));
-  const w = new Worker(ANALYZER_URL, { type: 'module', name: 'onus-coordinator' });
+  if (signal?.aborted) throw abortError(signal);
+  let crashed = null;
+  const coordinator = connect(new Worker(ANALYZER_URL, { type: 'module', name: 'onus-coordinator' }), {
+    onError: (e) => { crashed = withKind(new Error(`the coordinator worker failed: ${e.message || 'could not start'}`), 'worker'); },
+  });
   let src = source;
   const transfer = [];
   if (typeof src === 'string' || src instanceof URL) src = new URL(String(src), location.href).href;
   else if (typeof ReadableStream !== 'undefined' && src instanceof ReadableStream) transfer.push(src);
-  return new Promise((resolve, reject) => {
-    let done = false;
-    let nextCall = 0;
-    const calls = new Map();
-    const onAbort = () => {
-      if (done) return;
-      done = true;
-      w.terminate();
-      reject(abortError(signal));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const verifier = {
-      free() { w.terminate(); for (const c of calls.values()) c.reject(new Error('the verifier was freed')); calls.clear(); },
-    };
-    for (const method of PROXIED) {
-      verifier[method] = (...args) => new Promise((res, rej) => {
-        const id = nextCall++;
-        calls.set(id, { resolve: res, reject: rej });
-        w.postMessage({ type: 'call', id, method, args });
-      });
-    }
-    w.onmessage = (e) => {
-      const m = e.data;
-      if (m.type === 'progress') onProgress?.(m.progress);
-      else if (m.type === 'done') {
-        done = true;
-        signal?.removeEventListener('abort', onAbort);
-        resolve({ report: m.report, verifier, response: m.response ?? null, stats: m.stats });
-      } else if (m.type === 'failed') {
-        done = true;
-        signal?.removeEventListener('abort', onAbort);
-        w.terminate();
-        reject(withKind(new Error(m.message), m.kind ?? 'internal', m.extra ?? {}));
-      } else if (m.type === 'answer') {
-        const c = calls.get(m.id);
-        calls.delete(m.id);
-        if (!c) return;
-        if (m.error) c.reject(withKind(new Error(m.error), m.kind ?? 'internal'));
-        else c.resolve(m.result);
-      }
-    };
-    w.onerror = (e) => {
-      e.preventDefault?.();
-      if (done) return;
-      done = true;
-      w.terminate();
-      reject(withKind(new Error(`the coordinator worker failed: ${e.message || 'could not start'}`), 'worker'));
-    };
-    w.postMessage({ type: 'coordinate', source: src, workers, options, total, chunkBytes, maxInFlight, progressMs, progress: !!onProgress }, transfer);
+  let r;
+  try {
+    r = await coordinator.coordinate(
+      { source: src, workers, options, total, chunkBytes, maxInFlight, progressMs, progress: !!onProgress },
+      { onProgress, signal, transfer },
+    );
+  } catch (e) {
+    coordinator.terminate();
+    throw crashed ?? (signal?.aborted ? abortError(signal) : e);
+  }
+  // The merged verifier stays in the coordinator: each method is a call there
+  // (which methods, analyze-worker.js says); free() ends the coordinator.
+  const verifier = new Proxy({}, {
+    get(_, name) {
+      if (name === 'free') return () => coordinator.terminate('the verifier was freed');
+      if (typeof name !== 'string' || name === 'then') return undefined;
+      return (...args) => coordinator.verifier({ method: name, args });
+    },
   });
+  return { report: r.report, verifier, response: r.response ?? null, stats: r.stats };
 }
