@@ -1,24 +1,13 @@
-// The poll widget's only wasm user. It recounts a poll from the log itself
-// (TraceVerifier fed the trace.jsonl stream), builds ballots for the browser's
-// key to sign (draftStatement / signedStatement) and checks receipts
-// (verifyReceipt). Every verdict and every count comes from the Rust core.
-import init, { TraceVerifier, draftStatement, signedStatement, verifyReceipt, lastPanic } from '../pkg/onus.js';
+// The poll widget's only wasm user (widget/poll.js calls it through
+// engine/rpc.js). It recounts a poll from the log itself (TraceVerifier fed
+// the trace.jsonl stream), builds ballots for the browser's key to sign
+// (draftStatement / signedStatement) and checks receipts (verifyReceipt).
+// Every verdict and every count comes from the Rust core.
+import init, { TraceVerifier, draftStatement, signedStatement, verifyReceipt } from '../pkg/onus.js';
+import { guard } from '../engine/guard.js';
+import { expose } from '../engine/rpc.js';
 
 const ready = init({ module_or_path: new URL('../pkg/onus_bg.wasm', import.meta.url) });
-
-/** Runs a wasm call; a trap becomes an Error carrying Rust's own panic message. */
-function guard(fn) {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof WebAssembly.RuntimeError) {
-      let msg = '';
-      try { msg = lastPanic(); } catch { /* too broken to ask */ }
-      throw new Error(`the verifier stopped: ${msg || e.message}`);
-    }
-    throw e;
-  }
-}
 
 const ERRORS_KEPT = 5;
 
@@ -58,8 +47,7 @@ async function recount({ url, key, known, ballots }) {
       try {
         const [row] = guard(() => v.rows(p.index, 1));
         const bytes = new Uint8Array(await source.slice(row.offset, row.offset + row.length).arrayBuffer());
-        const view = guard(() => v.viewStatement(bytes));
-        const body = view.pretty ? JSON.parse(view.pretty).body : null;
+        const { body } = guard(() => v.viewStatement(bytes));
         if (body && typeof body.show_results === 'string') show = body.show_results;
       } catch { /* display option only; the tally does not depend on it */ }
       polls.push({ ...p, show_results: show });
@@ -77,7 +65,7 @@ async function recount({ url, key, known, ballots }) {
       sealed: report.sealed,
       counts: report.counts,
       errorCodes: [...new Set(errors.map((f) => f.code))],
-      errors: errors.slice(0, ERRORS_KEPT).map((f) => ({ code: f.code, message: f.message, index: f.index, line: f.line })),
+      errors: errors.slice(0, ERRORS_KEPT).map((f) => ({ code: f.code, message: f.message, advice: f.advice, index: f.index, line: f.line })),
       unsealed: report.findings.find((f) => f.code === 'trace.unsealed')?.message ?? null,
       polls,
       ballotIndex,
@@ -87,20 +75,12 @@ async function recount({ url, key, known, ballots }) {
   }
 }
 
-const ops = {
-  recount,
-  draft: ({ actor, time, poll, choice }) => guard(() => draftStatement('vote', actor, time, [poll], JSON.stringify({ choice }))),
-  sign: ({ unsigned, sig }) => guard(() => signedStatement(unsigned, new Uint8Array(sig))),
-  receipt: ({ text, key }) => guard(() => verifyReceipt(new TextEncoder().encode(text), key || undefined)),
-};
+/** Each call waits for wasm to start. */
+const started = (fn) => async (arg) => { await ready; return fn(arg); };
 
-onmessage = async (e) => {
-  const { id, op, args } = e.data;
-  try {
-    await ready;
-    const result = await ops[op](args);
-    postMessage({ id, ok: true, result });
-  } catch (err) {
-    postMessage({ id, ok: false, error: err instanceof Error ? err.message : String(err) });
-  }
-};
+expose({
+  recount: started(recount),
+  draft: started(({ actor, time, poll, choice }) => guard(() => draftStatement('vote', actor, time, [poll], JSON.stringify({ choice })))),
+  sign: started(({ unsigned, sig }) => guard(() => signedStatement(unsigned, new Uint8Array(sig)))),
+  receipt: started(({ text, key }) => guard(() => verifyReceipt(new TextEncoder().encode(text), key || undefined))),
+});

@@ -9,6 +9,8 @@
 // All text from the log goes into the page with textContent only.
 
 import { visible } from '../lib/dom.js';
+import { downloadJson } from '../lib/download.js';
+import { connect } from '../engine/rpc.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -16,25 +18,15 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const frame = params.get('embed');
 if (frame) document.documentElement.classList.add('embedded');
 
-const worker = new Worker(new URL('./poll-worker.js', import.meta.url), { type: 'module' });
-let callSeq = 0;
-const waiting = new Map();
-worker.onmessage = (e) => {
-  const { id, ok, result, error } = e.data;
-  const w = waiting.get(id);
-  waiting.delete(id);
-  if (w) ok ? w.resolve(result) : w.reject(new Error(error));
-};
-worker.onerror = (e) => {
-  for (const w of waiting.values()) w.reject(new Error(e.message || 'the verifier could not start'));
-  waiting.clear();
-};
-function call(op, args) {
-  return new Promise((resolve, reject) => {
-    const id = ++callSeq;
-    waiting.set(id, { resolve, reject });
-    worker.postMessage({ id, op, args });
-  });
+const engine = connect(new Worker(new URL('./poll-worker.js', import.meta.url), { type: 'module' }));
+/** Asks the poll worker (recount, draft, sign, receipt); a broken verifier says so in its message. */
+async function call(op, args, transfer = []) {
+  try {
+    return await engine[op](args, { transfer });
+  } catch (e) {
+    if (e.kind === 'panic' || e.kind === 'memory') e.message = `the verifier stopped: ${e.message}`;
+    throw e;
+  }
 }
 
 // ---------- where the log is ----------
@@ -265,16 +257,7 @@ function setAlarm(title, text, items, proof = null) {
   const a = $('alarm');
   const save = $('alarm-evidence');
   save.hidden = !proof;
-  save.onclick = proof ? () => {
-    const url = URL.createObjectURL(new Blob([`${JSON.stringify(proof, null, 2)}\n`], { type: 'application/json' }));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = 'onus-poll-evidence.json';
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  } : null;
+  save.onclick = proof ? () => downloadJson('onus-poll-evidence.json', proof) : null;
   if (!title) {
     a.hidden = true;
     return;
@@ -336,7 +319,7 @@ function render() {
       : codes.includes('log.key.mismatch')
         ? ['This is not the log you voted in', 'The log is now signed by a different key than the one this browser saw before (log.key.mismatch). No counts are shown: they could not be trusted.']
         : ["This poll's log fails verification", 'Your browser checked every signature and hash of the log, and it does not check out. No counts are shown: they could not be trusted.'];
-    setAlarm(title, text, [...r.errors.map((e) => `${e.code}: ${e.message}`), ...ui.problems], codes.includes('checkpoint.inconsistent') ? evidence(rolledBack) : null);
+    setAlarm(title, text, [...r.errors.map((e) => `${e.code}: ${e.message}${e.advice ? ` ${e.advice}` : ''}`), ...ui.problems], codes.includes('checkpoint.inconsistent') ? evidence(rolledBack) : null);
   } else if (ui.problems.length) {
     setAlarm('Your ballot is not where the collector put it', 'The log verifies, but it does not hold what this browser was given when it voted.', ui.problems);
   } else if (poll || !wantedPoll) {
@@ -470,7 +453,7 @@ async function vote(choice) {
     const time = nowRfc3339();
     const draft = await call('draft', { actor: v.actor, time, poll: poll.poll, choice });
     const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, v.pair.privateKey, hexToBytes(draft.id)));
-    const line = await call('sign', { unsigned: draft.unsigned, sig });
+    const line = await call('sign', { unsigned: draft.unsigned, sig }, [sig.buffer]);
     status('Sending your ballot…');
     let res;
     try {
