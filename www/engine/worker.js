@@ -1,10 +1,13 @@
-// The page's wasm side. The main thread renders; this worker reads the trace
-// (fetch body or File stream: the bytes never cross to the main thread), has it
-// verified by the pool (pool.js: analyzer workers for phase A, the merging
-// TraceVerifier here), and answers the explorer's questions.
+// The page's wasm side (page/verifier.js calls it through rpc.js). The main
+// thread renders; this worker reads the trace (fetch body or File stream: the
+// bytes never cross to the main thread), has it verified by the pool (pool.js:
+// analyzer workers for phase A, the merging TraceVerifier here), and answers
+// the explorer's and the tools' questions.
 // No verification logic lives here either: every verdict comes from Rust.
-import init, { ArtifactHasher, verifyReceipt, lineCommitsTo, lastPanic, version } from '../pkg/onus.js';
+import init, { ArtifactHasher, verifyReceipt, lineCommitsTo, version, codes } from '../pkg/onus.js';
 import { verifyWithPool, onusModule } from './pool.js';
+import { guard } from './guard.js';
+import { expose, withKind } from './rpc.js';
 
 // One compiled module for this worker and the pool's analyzers.
 const ready = onusModule().then((module) => init({ module_or_path: module }));
@@ -12,27 +15,41 @@ const ready = onusModule().then((module) => init({ module_or_path: module }));
 /** The verifier of the last finished trace (kept for the explorer) and its bytes as a Blob. */
 let verifier = null;
 let source = null;
-/** After a Rust panic the wasm instance cannot be trusted; the page starts a fresh worker. */
-let broken = false;
 
 const PROGRESS_EVERY_MS = 100; // at most ~10 progress messages per second
 const BLOB_PART = 16 << 20;    // fetched bytes move into Blob storage every 16 MiB
 
-class Panic extends Error {}
+expose(started({
+  about,
+  verify,
+  rows: ({ start, count }) => (verifier ? guard(() => verifier.rows(start, count)) : []),
+  rowsAt: ({ indexes }) => (verifier ? indexes.map((i) => row(i)) : []),
+  views: ({ indexes }) => (verifier ? views(indexes) : []),
+  search: ({ query, limit }) => (verifier ? Array.from(guard(() => verifier.search(query, limit))) : []),
+  indexOf: ({ hex }) => (verifier ? guard(() => verifier.indexOf(hex)) ?? null : null),
+  committingTo,
+  receipt,
+}));
 
-/** Runs a wasm call; a trap becomes a readable Panic carrying Rust's own message. */
-function guard(fn) {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof WebAssembly.RuntimeError) {
-      broken = true;
-      let msg = '';
-      try { msg = lastPanic(); } catch { /* the instance may be too broken to ask */ }
-      throw new Panic(msg || e.message);
-    }
-    throw e;
+/** Every handler waits for wasm; if it cannot start, the call fails with kind 'fatal'. */
+function started(handlers) {
+  const out = {};
+  for (const [name, fn] of Object.entries(handlers)) {
+    out[name] = async (arg, ctx) => {
+      try {
+        await ready;
+      } catch (err) {
+        throw withKind(new Error(`The verifier (WebAssembly) could not start: ${errorText(err)}`), 'fatal');
+      }
+      return fn(arg, ctx);
+    };
   }
+  return out;
+}
+
+/** The core's version and its vocabulary of findings ({code, severity, summary, advice}), asked once by the page. */
+function about() {
+  return { version: version(), codes: guard(() => codes()) };
 }
 
 function errorText(e) {
@@ -48,15 +65,16 @@ function looksLikeHtml(bytes) {
   return bytes[i] === 0x3c; // '<': a web page (or XML), never a JSON Lines trace
 }
 
-async function verify(msg) {
-  const { id, key, known } = msg;
-  let { src } = msg;
+/**
+ * Verifies a trace ({src: {kind: 'url', url} | {kind: 'blob', blob} | {kind: 'held'}, key?, known?})
+ * and keeps it for the explorer; answers {report, info}. Progress: {bytes, total, statements, lines, elapsed}.
+ * Fails with an error the page can word: kind 'http' (status), 'network', 'read', 'options',
+ * 'memory', 'panic', 'fatal' (helper workers could not start) or 'internal'.
+ */
+async function verify({ src, key, known }, { progress, signal }) {
   if (src.kind === 'held') {
     // Verify the last trace again (e.g. against a remembered checkpoint).
-    if (!source) {
-      postMessage({ type: 'load-error', id, error: { kind: 'internal', message: 'the previous trace is no longer held' } });
-      return;
-    }
+    if (!source) throw withKind(new Error('the previous trace is no longer held'), 'internal');
     src = { kind: 'blob', blob: source };
   }
   verifier?.free?.();
@@ -78,7 +96,7 @@ async function verify(msg) {
     const now = performance.now();
     if (!force && now - lastPost < PROGRESS_EVERY_MS) return;
     lastPost = now;
-    postMessage({ type: 'progress', id, bytes, total, statements: verified.statements, lines: verified.lines, elapsed: now - started });
+    progress({ bytes, total, statements: verified.statements, lines: verified.lines, elapsed: now - started });
   };
   const onBytes = (chunk) => {
     if (!firstBytes) firstBytes = chunk.slice(0, 512);
@@ -93,13 +111,15 @@ async function verify(msg) {
       pendingBytes = 0;
     }
   };
+  let res;
   try {
     // The pool (pool.js) runs phase A in analyzer workers, one per core, and
     // merges in file order into one TraceVerifier here: the same report as the CLI.
-    const res = await verifyWithPool({
+    res = await verifyWithPool({
       source: src.kind === 'url' ? src.url : src.blob,
       options,
       onBytes,
+      signal,
       progressMs: PROGRESS_EVERY_MS,
       onProgress: (p) => {
         verified = p;
@@ -107,58 +127,88 @@ async function verify(msg) {
         post(false);
       },
     });
-    if (src.kind === 'url') {
-      if (pending.length) parts.push(new Blob(pending));
-      source = new Blob(parts);
-    } else {
-      source = src.blob;
-    }
-    parts = pending = null;
-    verifier = res.verifier;
-    postMessage({
-      type: 'done', id, report: res.report,
-      info: { elapsed: performance.now() - started, bytes, html: firstBytes ? looksLikeHtml(firstBytes) : false, empty: bytes === 0, version: version() },
-    });
   } catch (e) {
-    const kind = e?.kind;
-    if (kind === 'panic') {
-      broken = true;
-      postMessage({ type: 'panic', id, message: e.message });
-    } else if (kind === 'memory') {
-      broken = true;
-      postMessage({ type: 'load-error', id, error: { kind: 'memory', message: errorText(e) } });
-    } else if (kind === 'http') {
-      postMessage({ type: 'load-error', id, error: { kind: 'http', status: e.status, statusText: '', url: src.url } });
-    } else if (kind === 'network' || kind === 'read' || kind === 'options') {
-      postMessage({ type: 'load-error', id, error: { kind, message: errorText(e), url: src.url } });
-    } else if (kind === 'worker') {
-      postMessage({ type: 'fatal', id, message: `The verifier's helper workers could not start: ${errorText(e)}` });
-    } else {
-      postMessage({ type: 'load-error', id, error: { kind: 'internal', message: errorText(e) } });
-    }
+    throw loadError(e, src);
+  }
+  // Cancelled while finishing: the page has moved on; keep nothing of it.
+  if (signal.aborted) { res.verifier.free(); throw signal.reason; }
+  if (src.kind === 'url') {
+    if (pending.length) parts.push(new Blob(pending));
+    source = new Blob(parts);
+  } else {
+    source = src.blob;
+  }
+  parts = pending = null;
+  verifier = res.verifier;
+  return {
+    report: res.report,
+    info: { elapsed: performance.now() - started, bytes, html: firstBytes ? looksLikeHtml(firstBytes) : false, empty: bytes === 0, version: version() },
+  };
+}
+
+/** The pool's error as the page words it (page/errors.js). */
+function loadError(e, src) {
+  switch (e?.kind) {
+    case 'panic':
+    case 'memory':
+      return e;
+    case 'http':
+      // The status line's text is the server's; the page words the status itself.
+      return withKind(new Error(errorText(e)), 'http', { status: e.status, statusText: '', url: src.url });
+    case 'network':
+    case 'read':
+    case 'options':
+      return withKind(new Error(errorText(e)), e.kind, { url: src.url });
+    case 'worker':
+      return withKind(new Error(`The verifier's helper workers could not start: ${errorText(e)}`), 'fatal');
+    default:
+      if (e?.name === 'AbortError') return e;
+      return withKind(new Error(errorText(e)), 'internal');
   }
 }
 
-async function lineOf(row) {
-  if (!source || !row || !row.length) return new Uint8Array(0);
-  return new Uint8Array(await source.slice(row.offset, row.offset + row.length).arrayBuffer());
+/** Statement `i`'s row (index, line, offset, length, kind, actor...), or null. */
+function row(i) {
+  return guard(() => verifier.rows(i, 1))[0] ?? null;
 }
 
-/** Row plus the statement's view (pretty JSON, refs with indexes) for each index. */
+async function lineOf(r) {
+  if (!source || !r || !r.length) return new Uint8Array(0);
+  return new Uint8Array(await source.slice(r.offset, r.offset + r.length).arrayBuffer());
+}
+
+/** Row plus the statement's view ({id, kind, actor, time, refs, body, pretty, error}) for each index. */
 async function views(indexes) {
   const out = [];
   for (const i of indexes) {
-    const rows = guard(() => verifier.rows(i, 1));
-    const row = rows[0];
-    if (!row) { out.push(null); continue; }
-    const line = await lineOf(row);
+    const r = row(i);
+    if (!r) { out.push(null); continue; }
+    const line = await lineOf(r);
     const view = guard(() => verifier.viewStatement(line));
-    out.push({ row, view });
+    out.push({ row: r, view });
   }
   return out;
 }
 
-async function hashFile(id, blob) {
+/** A file's BLAKE3 (hashed here, in chunks) or a typed hash, and the statements that commit to it. */
+async function committingTo({ file, hash }, { progress }) {
+  if (file) hash = await hashFile(file, progress);
+  let indexes = null, rows = [];
+  if (verifier) {
+    // The core keeps a short prefix per hash; each candidate is confirmed on its own line.
+    indexes = [];
+    for (const i of guard(() => verifier.committingTo(hash))) {
+      const r = row(i);
+      if (!r) continue;
+      const line = await lineOf(r);
+      if (guard(() => lineCommitsTo(line, hash))) indexes.push(i);
+    }
+    rows = indexes.slice(0, 200).map((i) => row(i));
+  }
+  return { hash, indexes, rows };
+}
+
+async function hashFile(blob, progress) {
   const h = guard(() => new ArtifactHasher());
   const reader = blob.stream().getReader();
   let done = 0, last = 0;
@@ -171,7 +221,7 @@ async function hashFile(id, blob) {
     const now = performance.now();
     if (now - last >= PROGRESS_EVERY_MS) {
       last = now;
-      postMessage({ type: 'hash-progress', id, bytes: done, total: blob.size, elapsed: now - started });
+      progress({ bytes: done, total: blob.size, elapsed: now - started });
     }
   }
   const hash = guard(() => h.finalize());
@@ -179,68 +229,16 @@ async function hashFile(id, blob) {
   return hash;
 }
 
-async function query(msg) {
-  const { op } = msg;
-  switch (op) {
-    case 'rows': return verifier ? guard(() => verifier.rows(msg.start, msg.count)) : [];
-    case 'search': return verifier ? Array.from(guard(() => verifier.search(msg.query, msg.limit))) : [];
-    case 'indexOf': return verifier ? guard(() => verifier.indexOf(msg.hex)) ?? null : null;
-    case 'views': return verifier ? views(msg.indexes) : [];
-    case 'rowsAt': return verifier ? msg.indexes.map((i) => guard(() => verifier.rows(i, 1))[0] ?? null) : [];
-    case 'committingTo': {
-      // A hash typed by hand, or a file to hash here first.
-      const hash = msg.file ? await hashFile(msg.id, msg.file) : msg.hash;
-      let indexes = null, rows = [];
-      if (verifier) {
-        // The core keeps a short prefix per hash; each candidate is confirmed on its own line.
-        indexes = [];
-        for (const i of guard(() => verifier.committingTo(hash))) {
-          const row = guard(() => verifier.rows(i, 1))[0];
-          if (!row) continue;
-          const line = await lineOf(row);
-          if (guard(() => lineCommitsTo(line, hash))) indexes.push(i);
-        }
-        rows = indexes.slice(0, 200).map((i) => guard(() => verifier.rows(i, 1))[0]);
-      }
-      return { hash, indexes, rows };
-    }
-    case 'receipt': {
-      const bytes = msg.file ? new Uint8Array(await msg.file.arrayBuffer()) : new TextEncoder().encode(msg.text);
-      // First without a key, to learn the receipt's origin; then with the key
-      // the reader pinned or remembered for that origin, if any.
-      let keyUsed = msg.pinned || null;
-      let r = guard(() => verifyReceipt(bytes, keyUsed ?? undefined));
-      if (!keyUsed && r.origin && msg.keys && msg.keys[r.origin]) {
-        keyUsed = msg.keys[r.origin];
-        r = guard(() => verifyReceipt(bytes, keyUsed));
-      }
-      return { result: r, keyUsed };
-    }
-    case 'version': return version();
-    default: throw new Error(`unknown query ${op}`);
+/** Checks a receipt (text or file) with the pinned key, or the key remembered for its origin. */
+async function receipt({ text, file, pinned, keys }) {
+  const bytes = file ? new Uint8Array(await file.arrayBuffer()) : new TextEncoder().encode(text);
+  // First without a key, to learn the receipt's origin; then with the key
+  // the reader pinned or remembered for that origin, if any.
+  let keyUsed = pinned || null;
+  let r = guard(() => verifyReceipt(bytes, keyUsed ?? undefined));
+  if (!keyUsed && r.origin && keys && keys[r.origin]) {
+    keyUsed = keys[r.origin];
+    r = guard(() => verifyReceipt(bytes, keyUsed));
   }
+  return { result: r, keyUsed };
 }
-
-onmessage = async (e) => {
-  const msg = e.data;
-  try {
-    await ready;
-  } catch (err) {
-    postMessage({ type: 'fatal', id: msg.id, message: `The verifier (WebAssembly) could not start: ${errorText(err)}` });
-    return;
-  }
-  if (broken) {
-    postMessage({ type: 'panic', id: msg.id, message: 'The verifier stopped after an internal error.' });
-    return;
-  }
-  if (msg.type === 'verify') return verify(msg);
-  if (msg.type === 'query') {
-    try {
-      const result = await query(msg);
-      postMessage({ type: 'answer', id: msg.id, result });
-    } catch (err) {
-      if (err instanceof Panic) postMessage({ type: 'panic', id: msg.id, message: err.message });
-      else postMessage({ type: 'answer', id: msg.id, error: errorText(err) });
-    }
-  }
-};

@@ -1,7 +1,8 @@
 // The statement explorer: a virtualised list (fixed row height, one tall
 // spacer, only the visible rows in the DOM) that stays fast at a million rows,
 // plus search and the selected statement's detail. Rows, search hits and
-// statement views all come from the worker (wasm); this file only renders.
+// statement views all come from the engine worker (wasm) through `api`; this
+// file only renders.
 import { h, clear, fmtInt, shortKey, shortHash, visible } from '../../lib/dom.js';
 
 const ROW_H = 34;
@@ -253,7 +254,7 @@ export class Explorer {
     const fs = this.api.findingsAt(row.index);
     if (fs.length) {
       const ul = h('ul', { class: 'detail-findings' });
-      for (const f of fs) ul.append(h('li', { class: `sev-${f.severity}` }, h('code', null, f.code), ' ', f.message));
+      for (const f of fs) ul.append(h('li', { class: `sev-${f.severity}` }, h('code', null, f.code), ' ', f.message, f.advice ? ` ${f.advice}` : ''));
       d.append(h('h4', null, 'Findings about this statement'), ul);
     }
     d.append(h('h4', null, malformed ? 'The line as it is in the file' : 'The statement'),

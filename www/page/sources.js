@@ -1,0 +1,48 @@
+// Where a trace comes from: a link, a file, pasted text. A source is
+// {kind: 'url'|'blob', url?, blob?, name, label, size?}, or {error} when the
+// input cannot be a trace's address. `label` is what the page calls it.
+
+export function urlSource(raw) {
+  let url;
+  try {
+    url = new URL(raw.trim(), location.href);
+  } catch {
+    return { error: { kind: 'badurl', message: raw } };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { error: { kind: 'badurl', message: raw } };
+  return { kind: 'url', url: url.href, name: url.href, label: url.origin === location.origin ? url.pathname.split('/').pop() || url.href : url.href };
+}
+
+export function fileSource(file) {
+  return { kind: 'blob', blob: file, name: `file:${file.name}`, label: file.name || 'the file', size: file.size };
+}
+
+export function textSource(text) {
+  const blob = new Blob([text], { type: 'text/plain' });
+  return { kind: 'blob', blob, name: 'paste', label: 'the pasted text', size: blob.size };
+}
+
+/** What the engine worker needs of a source (a File or Blob is cloned by reference, not copied). */
+export function engineSource(src) {
+  if (src.kind === 'url') return { kind: 'url', url: src.url };
+  if (src.kind === 'held') return { kind: 'held' };
+  return { kind: 'blob', blob: src.blob };
+}
+
+/** What pasted or dropped text is, to route it: 'receipt', 'url' or 'trace'. */
+export function textKind(text) {
+  if (looksLikeReceipt(text)) return 'receipt';
+  if (/^\s*https?:\/\/\S+\s*$/i.test(text)) return 'url';
+  return 'trace';
+}
+
+/** A receipt is one JSON object with a "receipt" member (its keys may come in any order). */
+function looksLikeReceipt(t) {
+  if (t.length > (1 << 20) || !/^\s*\{/.test(t) || !t.includes('"receipt"')) return false;
+  try {
+    const o = JSON.parse(t);
+    return !!o && typeof o === 'object' && !Array.isArray(o) && 'receipt' in o;
+  } catch {
+    return false; // several lines of JSON: a trace
+  }
+}
