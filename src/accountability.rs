@@ -64,8 +64,6 @@ impl UnionFind {
     }
 }
 
-/// Kind number of `compute` in `verify::KNOWN_KINDS`.
-const KIND_COMPUTE: u32 = 5;
 
 impl Collector {
     /// Records a compute answering `requests` (its refs that are requests).
@@ -191,7 +189,8 @@ impl Collector {
             let blame: Option<Key> = if let Some(f) = g.faults.first() {
                 Some(f.1)
             } else if let Some((_, refs)) = g.failed_attests.first() {
-                refs.iter().find(|&&r| kinds[r as usize] == KIND_COMPUTE).or(refs.first()).and_then(|&r| actor_of(r))
+                let compute = crate::statement::Kind::Compute.code();
+                refs.iter().find(|&&r| Some(kinds[r as usize]) == compute).or(refs.first()).and_then(|&r| actor_of(r))
             } else if let Some(a) = g.accepts.first() {
                 a.3.first().and_then(|&r| actor_of(r))
             } else {

@@ -19,9 +19,9 @@ use std::io::{self, Write};
 pub const DEMO_ORIGIN: &str = "demo.onus.dev/inference-2026-11";
 /// A checkpoint line is written after this many statements, and at the end.
 pub const CHECKPOINT_EVERY: u64 = 2500;
-/// The poll that started the project (FORMAT.md section 5).
-pub const POLL_QUESTION: &str = "What matters more in decentralized AI?";
-pub const POLL_OPTIONS: [&str; 4] = ["knowing what went wrong", "someone taking responsibility", "both are essential", "neither"];
+pub use crate::poll::{EXAMPLE_OPTIONS as POLL_OPTIONS, EXAMPLE_QUESTION as POLL_QUESTION};
+/// Until the collector moves to the note module's name for it.
+pub use crate::note::checkpoint_line;
 const START: i64 = 1_795_420_800; // 2026-11-23T08:00:00Z
 
 /// The demo's keys, derived from the seed so that a seed names one network.
@@ -303,7 +303,7 @@ pub fn write_demo(out: &mut impl Write, n: u64, seed: u64, threads: usize, mut p
             written += 1;
             if written % CHECKPOINT_EVERY == 0 || written == n {
                 let note = note::sign_note(&note::checkpoint_text(DEMO_ORIGIN, frontier.size(), &frontier.root()), DEMO_ORIGIN, &log_key);
-                text.extend_from_slice(checkpoint_line(&note).as_bytes());
+                text.extend_from_slice(note::checkpoint_line(&note).as_bytes());
                 text.push(b'\n');
                 checkpoints += 1;
             }
@@ -314,13 +314,6 @@ pub fn write_demo(out: &mut impl Write, n: u64, seed: u64, threads: usize, mut p
     out.flush()?;
     let pk = log_key.verifying_key().to_bytes();
     Ok(Summary { statements: written, checkpoints, log_key: key_to_string(&pk), vkey: note::vkey(DEMO_ORIGIN, &pk) })
-}
-
-/// `{"checkpoint":"<note>"}` with the note's newlines escaped.
-pub fn checkpoint_line(note: &str) -> String {
-    let mut out = Vec::new();
-    crate::json::write_object([("checkpoint", &Json::Str(note.to_string()))].into_iter(), &mut out);
-    String::from_utf8(out).expect("UTF-8")
 }
 
 fn sign_all(chunk: &[Unsigned], members: &[Member], log: &SigningKey, threads: usize) -> Vec<(String, statement::Hash)> {

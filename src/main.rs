@@ -271,13 +271,8 @@ fn exit_code(s: Status) -> u8 {
     }
 }
 
-/// A C2SP vkey (`name+id+base64`) or a bare base64url public key.
 fn parse_any_key(s: &str) -> Result<Key, Fail> {
-    if s.contains('+') {
-        note::parse_vkey(s).map(|(_, k)| k).map_err(|e| Fail(format!("--key: {e}")))
-    } else {
-        statement::parse_key(s).map_err(|e| Fail(format!("--key: {e} (give a vkey like origin+1a2b3c4d+AZ… or a 43-character key)")))
-    }
+    note::parse_any_key(s).map_err(|e| Fail(format!("--key: {e}")))
 }
 
 fn parse_known(s: &str) -> Result<KnownCheckpoint, Fail> {
@@ -510,12 +505,9 @@ fn append(key: &Path, kind: &str, refs: &[String], body: &str, time: Option<&str
     } else if kind != "log" {
         return Err(Fail(format!("{} is empty: its first statement must be of kind `log` (body {{\"origin\":…,\"roster\":[…]}})", trace.display())));
     }
-    let (line, id) = statement::sign_statement(&k.key, &Draft { kind, time, refs: &refs, body });
-    // Refuse to write what a verifier would flag: parse our own line back.
-    let st = statement::parse_statement(line.as_bytes()).map_err(|e| Fail(format!("refusing to append a malformed statement: {e}")))?;
-    if let statement::Body::Invalid(why) = &st.body {
-        return Err(Fail(format!("refusing to append: {why} (FORMAT.md section 4)")));
-    }
+    // Refuse to write what a verifier would flag.
+    let (line, st) = statement::sign_checked(&k.key, &Draft { kind, time, refs: &refs, body }).map_err(Fail)?;
+    let id = st.id;
     let mut f = std::fs::OpenOptions::new().create(true).append(true).open(trace)?;
     ensure_newline(trace)?;
     writeln!(f, "{line}")?;
@@ -560,7 +552,7 @@ fn seal(key: &Path, trace: &Path) -> Result<u8, Fail> {
     let signed = note::sign_note(&note::checkpoint_text(&origin, n, &root), &origin, &k.key);
     ensure_newline(trace)?;
     let mut f = std::fs::OpenOptions::new().append(true).open(trace)?;
-    writeln!(f, "{}", onus::demo::checkpoint_line(&signed))?;
+    writeln!(f, "{}", note::checkpoint_line(&signed))?;
     say!("sealed {origin} at size {n}, root {}", hex::encode(root));
     Ok(0)
 }

@@ -60,6 +60,24 @@ pub fn parse_vkey(s: &str) -> Result<(String, Key), String> {
     Ok((name.to_string(), key))
 }
 
+/// A key as a reader gives it: a C2SP vkey (`name+id+base64`) or a bare
+/// base64url Ed25519 public key.
+pub fn parse_any_key(s: &str) -> Result<Key, String> {
+    if s.contains('+') {
+        parse_vkey(s).map(|(_, k)| k)
+    } else {
+        crate::statement::parse_key(s).map_err(|e| format!("{e} (give a vkey like origin+1a2b3c4d+AZ… or a 43-character key)"))
+    }
+}
+
+/// `{"checkpoint":"<note>"}`: a checkpoint as a line of a trace file, the
+/// note's newlines escaped (FORMAT.md section 3).
+pub fn checkpoint_line(note: &str) -> String {
+    let mut out = Vec::new();
+    crate::json::write_object([("checkpoint", &crate::json::Json::Str(note.to_string()))].into_iter(), &mut out);
+    String::from_utf8(out).expect("UTF-8")
+}
+
 /// Signs `text` (which must end in a newline) as the key named `name`.
 pub fn sign_note(text: &str, name: &str, key: &SigningKey) -> String {
     assert!(text.ends_with('\n'), "note text must end with a newline");

@@ -5,6 +5,11 @@ use crate::report::PollTally;
 use crate::statement::{format_time, id_to_hex, Id};
 use hashbrown::HashMap;
 
+/// The poll that started the project (FORMAT.md section 5): the demo's poll
+/// and the collector's example poll ask it.
+pub const EXAMPLE_QUESTION: &str = "What matters more in decentralized AI?";
+pub const EXAMPLE_OPTIONS: [&str; 4] = ["knowing what went wrong", "someone taking responsibility", "both are essential", "neither"];
+
 struct Poll {
     index: u32,
     id: Id,

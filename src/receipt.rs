@@ -93,7 +93,7 @@ pub fn verify_receipt(text: &[u8], log_key: Option<&Key>) -> ReceiptReport {
         }
     };
     r.id = Some(id_to_hex(&st.id));
-    r.kind = Some(st.kind.clone());
+    r.kind = Some(st.kind.to_string());
     r.actor = Some(key_to_string(&st.actor));
     if signature::verify_one(&st.actor, &st.id, &st.sig).is_err() {
         fail(&mut r, Code::StatementSignatureInvalid, "The receipt's statement does not verify under its actor's key.".into());
@@ -113,11 +113,11 @@ pub fn verify_receipt(text: &[u8], log_key: Option<&Key>) -> ReceiptReport {
         fail(&mut r, Code::ReceiptProofInvalid, format!("The inclusion proof does not lead from statement {index} to the checkpoint's root ({e:?})."));
     }
     match log_key {
-        Some(k) => match note::verify_checkpoint(cp_note, &cp.origin, k) {
-            Ok(_) => {}
-            Err(note::CheckpointError::SignatureMissing) => fail(&mut r, Code::CheckpointSignatureMissing, "The receipt's checkpoint has no signature by the log key you gave.".into()),
-            Err(e) => fail(&mut r, Code::CheckpointSignatureInvalid, format!("The receipt's checkpoint does not verify under the log key ({e:?}).")),
-        },
+        Some(k) => {
+            if let Err(e) = note::verify_checkpoint(cp_note, &cp.origin, k) {
+                fail(&mut r, e.code(), format!("The receipt's checkpoint, under the log key you gave: {}.", e.explain(&cp.origin, k)));
+            }
+        }
         None => fail(&mut r, Code::ReceiptKeyUnknown, format!("No log key was given, so nothing shows that {} signed this checkpoint.", cp.origin)),
     }
     let errors = r.findings.iter().any(|f| f.severity == Severity::Error);

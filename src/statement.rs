@@ -116,6 +116,74 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
 }
 
+/// A statement's kind (FORMAT.md section 4): one of the v1 vocabulary, or any
+/// other lowercase word, verified like any other and shown as such.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Kind {
+    Log,
+    Roster,
+    Request,
+    Model,
+    Compute,
+    Attest,
+    Fault,
+    Accept,
+    Resolve,
+    Poll,
+    Vote,
+    Other(String),
+}
+
+impl Kind {
+    /// The v1 vocabulary, in the order of FORMAT.md section 4.
+    pub const VOCABULARY: [Kind; 11] = [Kind::Log, Kind::Roster, Kind::Request, Kind::Model, Kind::Compute, Kind::Attest, Kind::Fault, Kind::Accept, Kind::Resolve, Kind::Poll, Kind::Vote];
+
+    /// A kind from its word, which must already be a valid kind word.
+    fn from_word(word: &str) -> Kind {
+        Kind::VOCABULARY.into_iter().find(|k| k.as_str() == word).unwrap_or_else(|| Kind::Other(word.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Kind::Log => "log",
+            Kind::Roster => "roster",
+            Kind::Request => "request",
+            Kind::Model => "model",
+            Kind::Compute => "compute",
+            Kind::Attest => "attest",
+            Kind::Fault => "fault",
+            Kind::Accept => "accept",
+            Kind::Resolve => "resolve",
+            Kind::Poll => "poll",
+            Kind::Vote => "vote",
+            Kind::Other(w) => w,
+        }
+    }
+
+    /// 1 to 11 for the vocabulary (0 is kept for "malformed"), none for other kinds.
+    pub fn code(&self) -> Option<u32> {
+        Kind::VOCABULARY.iter().position(|k| k == self).map(|i| i as u32 + 1)
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for Kind {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Kind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 fn valid_kind(k: &str) -> bool {
     let b = k.as_bytes();
     !b.is_empty()
@@ -154,7 +222,7 @@ pub enum Body {
 /// A well-formed statement, every field decoded to fixed-size values.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Statement {
-    pub kind: String,
+    pub kind: Kind,
     pub actor: Key,
     pub time: i64,
     pub refs: Vec<Id>,
@@ -230,7 +298,9 @@ pub fn statement_from_json(v: &Json) -> Result<Statement, String> {
     let id = statement_id(v);
     let mut commits = Vec::new();
     collect_hashes(body_json, &mut commits);
-    Ok(Statement { kind: kind.to_string(), actor, time, refs, body: decode_body(kind, body_json), sig, id, commits })
+    let kind = Kind::from_word(kind);
+    let body = decode_body(&kind, body_json);
+    Ok(Statement { kind, actor, time, refs, body, sig, id, commits })
 }
 
 /// Does the statement on `line` commit to `hash` (a 64-hex string in its body)?
@@ -268,14 +338,14 @@ pub fn statement_id(v: &Json) -> Id {
     blake3::derive_key(STATEMENT_ID_CONTEXT, &buf)
 }
 
-fn decode_body(kind: &str, b: &Json) -> Body {
+fn decode_body(kind: &Kind, b: &Json) -> Body {
     match decode_known_body(kind, b) {
         Ok(body) => body,
         Err(e) => Body::Invalid(e),
     }
 }
 
-fn decode_known_body(kind: &str, b: &Json) -> Result<Body, String> {
+fn decode_known_body(kind: &Kind, b: &Json) -> Result<Body, String> {
     let req = |name: &str| b.get(name).ok_or_else(|| format!("{kind} body misses {name:?}"));
     let req_str = |name: &str| -> Result<String, String> {
         let v = req(name)?;
@@ -320,14 +390,14 @@ fn decode_known_body(kind: &str, b: &Json) -> Result<Body, String> {
             .collect()
     };
     Ok(match kind {
-        "log" => {
+        Kind::Log => {
             let origin = req_str("origin")?;
             if origin.is_empty() || origin.chars().any(|c| c.is_whitespace() || c == '+' || c.is_control()) {
                 return Err(format!("log body: origin {} must be non-empty with no spaces and no '+'", quoted(&origin)));
             }
             Body::Log { origin, roster: roster_entries("roster")? }
         }
-        "roster" => {
+        Kind::Roster => {
             let Json::Arr(rm) = req("remove")? else { return Err("roster body: \"remove\" must be an array".into()) };
             let remove = rm
                 .iter()
@@ -335,7 +405,7 @@ fn decode_known_body(kind: &str, b: &Json) -> Result<Body, String> {
                 .collect::<Result<Vec<_>, _>>()?;
             Body::Roster { add: roster_entries("add")?, remove }
         }
-        "request" => {
+        Kind::Request => {
             if let Some(p) = b.get("params") {
                 if !matches!(p, Json::Obj(_)) {
                     return Err("request body: \"params\" must be an object".into());
@@ -343,32 +413,32 @@ fn decode_known_body(kind: &str, b: &Json) -> Result<Body, String> {
             }
             Body::Request { model: req_str("model")?, input: req_hash("input")? }
         }
-        "model" => Body::Model { name: req_str("name")?, weights: req_hash("weights")? },
-        "compute" => Body::Compute { output: req_hash("output")? },
-        "attest" => {
+        Kind::Model => Body::Model { name: req_str("name")?, weights: req_hash("weights")? },
+        Kind::Compute => Body::Compute { output: req_hash("output")? },
+        Kind::Attest => {
             let method = one_of("method", &["tee", "zkml", "rerun", "sample", "other"])?;
             let verdict = one_of("verdict", &["pass", "fail"])?;
             opt_hash("evidence")?;
             Body::Attest { method, pass: verdict == "pass" }
         }
-        "fault" => {
+        Kind::Fault => {
             let blame = parse_key(&req_str("blame")?).map_err(|e| format!("fault body: blame: {e}"))?;
             let what = req_str("what")?;
             opt_hash("evidence")?;
             opt_str("note")?;
             Body::Fault { blame, what }
         }
-        "accept" => {
+        Kind::Accept => {
             let remedy = one_of("remedy", &["refund", "rerun", "compensate", "slash", "other"])?;
             opt_str("note")?;
             Body::Accept { remedy, amount: opt_str("amount")? }
         }
-        "resolve" => {
+        Kind::Resolve => {
             let outcome = one_of("outcome", &["done", "disputed"])?;
             opt_str("note")?;
             Body::Resolve { done: outcome == "done" }
         }
-        "poll" => {
+        Kind::Poll => {
             let question = req_str("question")?;
             let Json::Arr(opts) = req("options")? else { return Err("poll body: \"options\" must be an array".into()) };
             if !(2..=8).contains(&opts.len()) {
@@ -381,11 +451,11 @@ fn decode_known_body(kind: &str, b: &Json) -> Result<Body, String> {
             let closes = parse_time(&req_str("closes")?).map_err(|e| format!("poll body: closes: {e}"))?;
             Body::Poll { question, options, closes }
         }
-        "vote" => match req("choice")? {
+        Kind::Vote => match req("choice")? {
             Json::Int(c) => Body::Vote { choice: *c },
             other => return Err(format!("vote body: \"choice\" must be an integer, not {}", other.type_name())),
         },
-        _ => Body::Unknown,
+        Kind::Other(_) => Body::Unknown,
     })
 }
 
@@ -425,6 +495,31 @@ pub fn sign_statement(key: &SigningKey, draft: &Draft) -> (String, Id) {
     let (obj, id) = unsigned(&key.verifying_key().to_bytes(), draft);
     let sig = key.sign(&id).to_bytes();
     (with_signature(obj, &sig), id)
+}
+
+/// Signs a draft, then reads the line back as a verifier will: what a shell
+/// writes is exactly what is checked, and a statement a verifier would flag
+/// (malformed, or a body that does not follow section 4) is refused.
+pub fn sign_checked(key: &SigningKey, draft: &Draft) -> Result<(String, Statement), String> {
+    let (line, _) = sign_statement(key, draft);
+    read_back(line)
+}
+
+/// Adds a signature made elsewhere (a key a browser holds) to an unsigned
+/// statement, and refuses the result unless it is a statement a verifier
+/// accepts, signature included.
+pub fn attach_checked(unsigned: Json, sig: &Sig) -> Result<(String, Statement), String> {
+    let (line, st) = read_back(with_signature(unsigned, sig))?;
+    crate::signature::verify_one(&st.actor, &st.id, &st.sig).map_err(|_| "the signature does not verify for this statement and key".to_string())?;
+    Ok((line, st))
+}
+
+fn read_back(line: String) -> Result<(String, Statement), String> {
+    let st = parse_statement(line.as_bytes()).map_err(|e| format!("refusing a malformed statement: {e}"))?;
+    if let Body::Invalid(why) = &st.body {
+        return Err(format!("refusing the {} statement: {why} (FORMAT.md section 4)", st.kind));
+    }
+    Ok((line, st))
 }
 
 #[cfg(test)]

@@ -72,14 +72,6 @@ struct JsOptions {
     keep_rows: bool,
 }
 
-fn parse_any_key(s: &str) -> Result<[u8; 32], String> {
-    if s.contains('+') {
-        crate::note::parse_vkey(s).map(|(_, k)| k)
-    } else {
-        statement::parse_key(s)
-    }
-}
-
 /// The streaming verifier. `push` any chunks, then `finish` for the report.
 #[wasm_bindgen]
 pub struct TraceVerifier {
@@ -129,7 +121,7 @@ impl TraceVerifier {
         } else {
             serde_wasm_bindgen::from_value(options).map_err(|e| JsError::new(&format!("bad options: {e}")))?
         };
-        let log_key = o.key.as_deref().filter(|k| !k.is_empty()).map(parse_any_key).transpose().map_err(|e| JsError::new(&format!("key: {e}")))?;
+        let log_key = o.key.as_deref().filter(|k| !k.is_empty()).map(crate::note::parse_any_key).transpose().map_err(|e| JsError::new(&format!("key: {e}")))?;
         let opts = Options {
             log_key,
             signatures: if o.one_by_one { crate::signature::Mode::OneByOne } else { crate::signature::Mode::Batch },
@@ -247,7 +239,7 @@ impl TraceVerifier {
         let view = match statement::parse_line(line) {
             Ok((v, st)) => StatementView {
                 id: Some(id_to_hex(&st.id)),
-                kind: Some(st.kind.clone()),
+                kind: Some(st.kind.to_string()),
                 actor: Some(key_to_string(&st.actor)),
                 time: Some(statement::format_time(st.time)),
                 refs: st.refs.iter().map(|r| RefView { id: id_to_hex(r), index: self.inner.index_of(r) }).collect(),
@@ -307,7 +299,7 @@ impl Default for ArtifactHasher {
 /// Verifies a receipt; `key` is a vkey or base64url key (or empty).
 #[wasm_bindgen(js_name = verifyReceipt)]
 pub fn verify_receipt(bytes: &[u8], key: Option<String>) -> Result<JsValue, JsError> {
-    let key = key.as_deref().filter(|k| !k.is_empty()).map(parse_any_key).transpose().map_err(|e| JsError::new(&format!("key: {e}")))?;
+    let key = key.as_deref().filter(|k| !k.is_empty()).map(crate::note::parse_any_key).transpose().map_err(|e| JsError::new(&format!("key: {e}")))?;
     to_js(&receipt::verify_receipt(bytes, key.as_ref()))
 }
 
@@ -337,8 +329,5 @@ pub fn draft_statement(kind: &str, actor: &str, time: &str, refs: Vec<String>, b
 pub fn signed_statement(unsigned: &str, sig: &[u8]) -> Result<String, JsError> {
     let obj = crate::json::parse(unsigned.as_bytes(), crate::json::Numbers::SafeIntegers).map_err(|e| JsError::new(&e.to_string()))?;
     let sig: [u8; 64] = sig.try_into().map_err(|_| JsError::new("an Ed25519 signature is 64 bytes"))?;
-    let line = statement::with_signature(obj, &sig);
-    let st = statement::parse_statement(line.as_bytes()).map_err(|e| JsError::new(&e))?;
-    crate::signature::verify_one(&st.actor, &st.id, &st.sig).map_err(|_| JsError::new("the signature does not verify for this statement and key"))?;
-    Ok(line)
+    statement::attach_checked(obj, &sig).map(|(line, _)| line).map_err(|e| JsError::new(&e))
 }

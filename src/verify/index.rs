@@ -3,14 +3,14 @@
 //! cover fewer statements than precede them) and what the page's explorer
 //! and receipts read back.
 
-use crate::statement::{Hash, Id, Key, Statement};
+use crate::statement::{Hash, Id, Key, Kind, Statement};
 use hashbrown::HashTable;
 use std::hash::BuildHasher;
 
-/// Kinds the verifier acts on, interned first so their numbers are fixed.
-const KNOWN_KINDS: [&str; 12] = ["", "log", "roster", "request", "model", "compute", "attest", "fault", "accept", "resolve", "poll", "vote"];
+/// Kind numbers: 0 for a malformed statement, 1 to 11 the vocabulary
+/// ([`Kind::code`]), then other kinds in the order they first appear.
 pub const KIND_MALFORMED: u32 = 0;
-pub const KIND_REQUEST: u32 = 3;
+const FIRST_OTHER_KIND: u32 = Kind::VOCABULARY.len() as u32 + 1;
 
 /// Per-statement flags.
 pub const USABLE: u8 = 1; // well-formed, signature valid, body valid, not a duplicate
@@ -27,8 +27,9 @@ pub struct Index {
     leaves: Vec<Hash>,
     flags: Vec<u8>,
     kinds: Vec<u32>,
-    kind_names: Vec<String>,
-    kind_index: hashbrown::HashMap<String, u32>,
+    /// Names of the kinds outside the vocabulary, from [`FIRST_OTHER_KIND`] on.
+    other_kinds: Vec<String>,
+    other_kind_index: hashbrown::HashMap<String, u32>,
     actors: Vec<u32>,
     actor_keys: Vec<Key>,
     actor_index: hashbrown::HashMap<Key, u32>,
@@ -52,8 +53,8 @@ impl Index {
             leaves: Vec::new(),
             flags: Vec::new(),
             kinds: Vec::new(),
-            kind_names: KNOWN_KINDS.iter().map(|s| s.to_string()).collect(),
-            kind_index: KNOWN_KINDS.iter().enumerate().map(|(i, s)| (s.to_string(), i as u32)).collect(),
+            other_kinds: Vec::new(),
+            other_kind_index: Default::default(),
             actors: Vec::new(),
             actor_keys: Vec::new(),
             actor_index: Default::default(),
@@ -124,13 +125,17 @@ impl Index {
         i
     }
 
-    fn intern_kind(&mut self, kind: &str) -> u32 {
-        if let Some(&i) = self.kind_index.get(kind) {
+    fn intern_kind(&mut self, kind: &Kind) -> u32 {
+        if let Some(code) = kind.code() {
+            return code;
+        }
+        let word = kind.as_str();
+        if let Some(&i) = self.other_kind_index.get(word) {
             return i;
         }
-        let i = self.kind_names.len() as u32;
-        self.kind_names.push(kind.to_string());
-        self.kind_index.insert(kind.to_string(), i);
+        let i = FIRST_OTHER_KIND + self.other_kinds.len() as u32;
+        self.other_kinds.push(word.to_string());
+        self.other_kind_index.insert(word.to_string(), i);
         i
     }
 
@@ -157,8 +162,13 @@ impl Index {
     pub fn kind_code(&self, index: u32) -> u32 {
         self.kinds[index as usize]
     }
+    /// The kind's word ("" for a malformed statement).
     pub fn kind_name(&self, index: u64) -> &str {
-        &self.kind_names[self.kinds[index as usize] as usize]
+        match self.kinds[index as usize] {
+            KIND_MALFORMED => "",
+            c if c < FIRST_OTHER_KIND => Kind::VOCABULARY[c as usize - 1].as_str(),
+            c => &self.other_kinds[(c - FIRST_OTHER_KIND) as usize],
+        }
     }
     /// The interned actor of a statement (u32::MAX for a malformed one).
     pub fn actor_code(&self, index: u64) -> u32 {

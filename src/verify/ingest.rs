@@ -2,14 +2,14 @@
 //! the roster, checkpoints, the known checkpoints, incidents and tallies.
 
 use super::analyze::{Checked, LineOutcome};
-use super::index::{KIND_REQUEST, SIG_OK, USABLE, WELL_FORMED};
+use super::index::{SIG_OK, USABLE, WELL_FORMED};
 use super::{LogInfo, PendingCheckpoint, UnresolvedRef, Verifier};
 use crate::accountability::Fact;
 use crate::merkle;
 use crate::note;
 use crate::poll::VoteProblem;
 use crate::report::*;
-use crate::statement::{self, id_to_hex, key_to_string, Body, Hash, Id, Key, RosterEntry, Statement};
+use crate::statement::{self, id_to_hex, key_to_string, Body, Hash, Id, Key, Kind, RosterEntry, Statement};
 
 impl Verifier {
     pub(super) fn find(&mut self, code: Code, index: Option<u64>, id: Option<&Id>, what: impl Into<String>) {
@@ -121,7 +121,8 @@ impl Verifier {
         }
         if let Body::Compute { output } = &st.body {
             let index_of = &self.index;
-            self.incidents.add_compute(index as u32, *output, resolved.iter().copied().filter(|&r| index_of.kind_code(r) == KIND_REQUEST));
+            let request = Kind::Request.code();
+            self.incidents.add_compute(index as u32, *output, resolved.iter().copied().filter(|&r| Some(index_of.kind_code(r)) == request));
         }
         let fact = match &st.body {
             Body::Attest { pass, .. } => Some(Fact::Attest { pass: *pass }),
@@ -137,7 +138,7 @@ impl Verifier {
 
     fn genesis(&mut self, st: &Statement) {
         let Body::Log { origin, roster } = &st.body else {
-            let why = if st.kind == "log" { "its body is invalid" } else { "it is not of kind `log`" };
+            let why = if st.kind == Kind::Log { "its body is invalid" } else { "it is not of kind `log`" };
             self.find(Code::LogGenesisInvalid, Some(0), Some(&st.id), format!("Statement 0 cannot start a log: {why} (kind {}).", st.kind));
             return;
         };
