@@ -302,3 +302,35 @@ fn restart_keeps_the_log_and_its_key() {
     assert_eq!(r.polls.len(), 1, "no second example poll on restart");
     assert_eq!(post(&s.url("/logs/polls/statements"), &ballot(&voter(0), &poll, 3, t).0).status, 201);
 }
+
+#[test]
+fn the_log_key_may_not_vote_and_ballots_may_not_predate_their_poll() {
+    let dir = tmpdir("policy");
+    let data = dir.join("data");
+    let s = Server::start(&data, &["--rate", "0"]);
+    let poll = poll_id(&s, "polls", 0);
+    let url = s.url("/logs/polls/statements");
+    let t = now();
+    // The log's own key, read from its key file.
+    let text = std::fs::read_to_string(data.join("polls.key")).unwrap();
+    let secret = text.lines().find_map(|l| l.strip_prefix("secret: ")).unwrap();
+    use base64::Engine;
+    let seed: [u8; 32] = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(secret).unwrap().try_into().unwrap();
+    let log_key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let a = post(&url, &ballot(&log_key, &poll, 0, t).0);
+    assert_eq!((a.status, a.code().as_str()), (422, "vote.log-key"), "{}", a.body);
+    assert!(a.json()["message"].as_str().unwrap().contains("log's own key"), "{}", a.body);
+
+    // Timed before the poll statement: an hour before, and the year 0000.
+    let trace = get(&s.url("/logs/polls/trace.jsonl")).body;
+    let poll_time = trace.lines().map(|l| statement::parse_statement(l.as_bytes())).find_map(|r| r.ok().filter(|st| st.id == poll)).unwrap().time;
+    for time in [poll_time - 3600, statement::parse_time("0000-01-01T00:00:00Z").unwrap()] {
+        let a = post(&url, &ballot(&voter(1), &poll, 0, time).0);
+        assert_eq!((a.status, a.code().as_str()), (422, "time.past"), "{}", a.body);
+        let m = a.json()["message"].as_str().unwrap().to_string();
+        assert!(m.contains("before the poll was opened") && m.contains("clock"), "{m}");
+    }
+    // At the poll's own time it is fine.
+    let a = post(&url, &ballot(&voter(1), &poll, 0, poll_time).0);
+    assert_eq!(a.status, 201, "{}", a.body);
+}

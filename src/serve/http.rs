@@ -1,12 +1,13 @@
-//! The HTTP side: axum routes, refusals as JSON, the per-IP rate limit,
+//! The HTTP side: axum routes, refusals as JSON, the per-address limits,
 //! CORS for widgets on other origins, and the static page folder.
 
+use super::limits::{retry_secs, Limiter, PerAddress};
 use super::state::{LogState, State};
 use super::store;
 use super::writer::{Ballot, Msg};
 use super::Refusal;
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, Path as UrlPath, State as AppState};
+use axum::extract::{ConnectInfo, Path as UrlPath, Request, State as AppState};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,20 +18,25 @@ use onus::statement::{self, format_time, id_to_hex, key_to_string, Body as StBod
 use onus::{merkle, receipt, signature};
 use rusqlite::Connection;
 use serde_json::json;
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, Semaphore};
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-/// Bytes of trace.jsonl read from SQLite before they are sent on.
-const TRACE_CHUNK: usize = 64 * 1024;
+/// trace.jsonl is read in batches of at most this many lines...
+const TRACE_BATCH_LINES: i64 = 4096;
+/// ...and about this many bytes, each batch its own short read.
+const TRACE_BATCH_BYTES: usize = 1 << 20;
 /// A body over the line limit is still read (and dropped) up to this size before the 413.
 const DRAIN_LIMIT: usize = 8 << 20;
+/// A posted body costs one rate token per started block of this size.
+const BODY_TOKEN_BYTES: u64 = 64 * 1024;
+/// A trace download costs one rate token per MiB sent (the first MiB is free).
+const DOWNLOAD_TOKEN_BYTES: u64 = 1 << 20;
 
 #[derive(Clone)]
 pub struct App {
@@ -38,18 +44,31 @@ pub struct App {
     pub tx: mpsc::Sender<Msg>,
     pub readers: Arc<Readers>,
     pub limiter: Arc<Limiter>,
+    /// Trace downloads per client address.
+    pub downloads: Arc<PerAddress>,
+    /// Ballot parses and signature checks at once: about one per core, off the async threads.
+    pub checks: Arc<Semaphore>,
+    pub body_timeout: Duration,
+    /// For tests: how long each check is made to take.
+    pub prepare_delay: Duration,
 }
 
-/// A few read-only SQLite connections for the handlers (WAL: readers never wait for the writer).
+/// Read-only SQLite connections for the handlers (WAL: readers never wait for
+/// the writer), at most `permits` reads at once, each a short blocking task:
+/// no read transaction is ever held while a client is waited for.
 pub struct Readers {
     dir: PathBuf,
     pool: Mutex<Vec<Connection>>,
+    permits: Arc<Semaphore>,
+    size: usize,
 }
 
 impl Readers {
-    pub fn new(dir: &Path) -> Readers {
-        Readers { dir: dir.to_path_buf(), pool: Mutex::new(Vec::new()) }
+    pub fn new(dir: &Path, size: usize) -> Readers {
+        let size = size.max(1);
+        Readers { dir: dir.to_path_buf(), pool: Mutex::new(Vec::new()), permits: Arc::new(Semaphore::new(size)), size }
     }
+
     fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, String>) -> Result<T, String> {
         let pooled = self.pool.lock().expect("pool lock").pop();
         let conn = match pooled {
@@ -58,55 +77,26 @@ impl Readers {
         };
         let r = f(&conn);
         let mut pool = self.pool.lock().expect("pool lock");
-        if pool.len() < 8 {
+        if pool.len() < self.size {
             pool.push(conn);
         }
         r
     }
-}
 
-/// A token bucket per client address (IPv6 by /64), refilled at `rate` per second up to `burst`.
-pub struct Limiter {
-    rate: f64,
-    burst: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
-}
-
-impl Limiter {
-    /// `rate` 0 turns the limit off.
-    pub fn new(rate: f64, burst: u32) -> Limiter {
-        Limiter { rate, burst: burst.max(1) as f64, buckets: Mutex::new(HashMap::new()) }
-    }
-
-    /// Takes one token, or says how many seconds to wait.
-    pub fn take(&self, ip: IpAddr) -> Result<(), u64> {
-        if self.rate <= 0.0 {
-            return Ok(());
-        }
-        let key = match ip {
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => IpAddr::V4(v4),
-                None => {
-                    let s = v6.segments();
-                    IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-                }
-            },
-            v4 => v4,
-        };
-        let now = Instant::now();
-        let (rate, burst) = (self.rate, self.burst);
-        let mut m = self.buckets.lock().expect("limiter lock");
-        if m.len() >= 100_000 {
-            m.retain(|_, (tokens, at)| *tokens + rate * now.duration_since(*at).as_secs_f64() < burst);
-        }
-        let (tokens, at) = m.entry(key).or_insert((burst, now));
-        *tokens = (*tokens + rate * now.duration_since(*at).as_secs_f64()).min(burst);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(((1.0 - *tokens) / rate).ceil().max(1.0) as u64)
+    /// Runs `f` on a pooled connection in the blocking pool, waiting for a permit first.
+    pub async fn read<T: Send + 'static>(self: &Arc<Self>, f: impl FnOnce(&Connection) -> Result<T, String> + Send + 'static) -> Result<T, Refusal> {
+        let permit = self.permits.clone().acquire_owned().await.map_err(|e| Refusal::storage(&e.to_string()))?;
+        let me = self.clone();
+        let r = tokio::task::spawn_blocking(move || {
+            let r = me.with(f);
+            drop(permit);
+            r
+        })
+        .await;
+        match r {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(Refusal::storage(&e)),
+            Err(e) => Err(Refusal::storage(&e.to_string())),
         }
     }
 }
@@ -123,6 +113,10 @@ impl IntoResponse for Refusal {
         if let Some(s) = self.retry_after {
             resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
         }
+        if self.status == 408 {
+            // What is left of the body will not be read: end the connection.
+            resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         resp
     }
 }
@@ -136,6 +130,18 @@ pub fn router(app: App, www: &Path) -> Router {
         .max_age(Duration::from_secs(86400))
         .allow_private_network(true);
     let files = ServeDir::new(www).append_index_html_on_directories(true);
+    let static_files = move |req: Request| {
+        let files = files.clone();
+        async move {
+            if !servable(req.uri().path()) {
+                return StatusCode::NOT_FOUND.into_response();
+            }
+            match tower::ServiceExt::oneshot(files, req).await {
+                Ok(r) => r.into_response(),
+                Err(never) => match never {},
+            }
+        }
+    };
     Router::new()
         .route("/logs", get(list_logs))
         .route("/logs/{name}", get(log_info))
@@ -143,12 +149,47 @@ pub fn router(app: App, www: &Path) -> Router {
         .route("/logs/{name}/trace.jsonl", get(trace))
         .route("/logs/{name}/checkpoint", get(checkpoint))
         .route("/logs/{name}/receipt/{id}", get(receipt_of))
-        .fallback_service(files)
+        .fallback(static_files)
         .with_state(app)
         .layer(cors)
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+}
+
+/// Whether a path of the page folder may be served: never dot files or folders,
+/// key files (`*.key`, `*.key.pending`, `*.key.unused-*`) or the database
+/// (`onus.db*`), whatever the layout (a link to the data folder, a data folder
+/// inside the page folder); never an empty segment (`//host` in a redirect's
+/// Location is another host to a browser).
+fn servable(path: &str) -> bool {
+    let Ok(decoded) = String::from_utf8(percent_decode(path.as_bytes())) else { return false };
+    if decoded.contains("//") || decoded.contains('\\') || decoded.contains('\0') {
+        return false;
+    }
+    decoded.split('/').filter(|seg| !seg.is_empty()).all(|seg| {
+        let seg = seg.to_ascii_lowercase();
+        !(seg.starts_with('.') || seg.ends_with(".key") || seg.contains(".key.") || seg.starts_with(store::DB_FILE))
+    })
+}
+
+/// %XX decoding as the file service does it (other bytes, and malformed escapes, as they are).
+fn percent_decode(b: &[u8]) -> Vec<u8> {
+    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push(h * 16 + l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
 }
 
 fn unknown_log(name: &str) -> Refusal {
@@ -193,7 +234,8 @@ async fn log_info(AppState(app): AppState<App>, UrlPath(name): UrlPath<String>) 
 
 /// Everything about a ballot that does not depend on the log: one line,
 /// a well-formed `vote` statement with one ref, and a valid signature.
-fn prepare(bytes: &[u8]) -> Result<(Statement, String), Refusal> {
+fn prepare(bytes: &[u8], delay: Duration) -> Result<(Statement, String), Refusal> {
+    std::thread::sleep(delay);
     let malformed = |status: u16, why: String| Refusal::new(status, "statement.malformed", why);
     let mut line = bytes;
     if let Some(l) = line.strip_suffix(b"\n") {
@@ -234,40 +276,73 @@ fn prepare(bytes: &[u8]) -> Result<(Statement, String), Refusal> {
     Ok((st, canonical))
 }
 
+/// Rate tokens for a body of `bytes`: one per started 64 KiB block, at least one.
+fn body_cost(bytes: u64) -> f64 {
+    bytes.div_ceil(BODY_TOKEN_BYTES).max(1) as f64
+}
+
 async fn post_statement(AppState(app): AppState<App>, ConnectInfo(peer): ConnectInfo<SocketAddr>, UrlPath(name): UrlPath<String>, headers: HeaderMap, body: Body) -> Response {
-    if let Err(wait) = app.limiter.take(peer.ip()) {
-        return Refusal::rate_limited(wait).into_response();
-    }
     let too_large = || Refusal::new(413, "statement.malformed", "The body is over the 1 MiB limit of a statement line (FORMAT.md section 2).".into());
     // Bodies a little over the limit are read to their end before the refusal,
     // so that the client, still sending, reads the 413 instead of a broken pipe.
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let charged = body_cost(declared.unwrap_or(0).min(DRAIN_LIMIT as u64 + 1));
+    let limited = app.limiter.take(peer.ip(), charged).err();
     if declared.is_some_and(|n| n > DRAIN_LIMIT as u64) {
         return too_large().into_response();
     }
-    let mut bytes = Vec::new();
-    let mut seen = 0usize;
-    let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
-        match chunk {
-            Ok(c) => {
-                seen += c.len();
-                if seen > DRAIN_LIMIT {
-                    return too_large().into_response();
-                }
-                if seen <= MAX_LINE_BYTES + 2 {
-                    bytes.extend_from_slice(&c);
-                }
+    let read = async {
+        let mut bytes = Vec::new();
+        let mut seen = 0usize;
+        let mut stream = body.into_data_stream();
+        while let Some(chunk) = stream.next().await {
+            let c = chunk.map_err(|e| Refusal::new(400, "request.body", format!("The request body could not be read: {e}.")))?;
+            seen += c.len();
+            if seen > DRAIN_LIMIT {
+                return Err(too_large());
             }
-            Err(e) => return Refusal::new(400, "request.body", format!("The request body could not be read: {e}.")).into_response(),
+            if seen <= MAX_LINE_BYTES + 2 {
+                bytes.extend_from_slice(&c);
+            }
+        }
+        Ok((bytes, seen))
+    };
+    let (bytes, seen) = match tokio::time::timeout(app.body_timeout, read).await {
+        Ok(Ok(x)) => x,
+        Ok(Err(r)) => return r.into_response(),
+        Err(_) => {
+            let secs = app.body_timeout.as_secs_f64();
+            return Refusal::new(408, "request.timeout", format!("The request body did not arrive within {secs} s; nothing was stored. Send the ballot at once and retry.")).into_response();
+        }
+    };
+    // Refused by the rate limit: after reading (cheap), before parsing (costly).
+    if let Some(wait) = limited {
+        return Refusal::rate_limited(retry_secs(wait)).into_response();
+    }
+    // A body sent without a length is charged for what it turned out to be.
+    let extra = body_cost(seen as u64) - charged;
+    if extra > 0.0 {
+        if let Err(wait) = app.limiter.take(peer.ip(), extra) {
+            return Refusal::rate_limited(retry_secs(wait)).into_response();
         }
     }
     if seen > MAX_LINE_BYTES + 2 {
         return too_large().into_response();
     }
-    let (st, line) = match prepare(&bytes) {
-        Ok(x) => x,
-        Err(r) => return r.into_response(),
+    // Parsing and the signature check are CPU work: a bounded blocking pool keeps
+    // them off the async threads, so a flood of big bodies never stalls other requests.
+    let Ok(permit) = app.checks.clone().acquire_owned().await else { return Refusal::unavailable().into_response() };
+    let delay = app.prepare_delay;
+    let prepared = tokio::task::spawn_blocking(move || {
+        let r = prepare(&bytes, delay);
+        drop(permit);
+        r
+    })
+    .await;
+    let (st, line) = match prepared {
+        Ok(Ok(x)) => x,
+        Ok(Err(r)) => return r.into_response(),
+        Err(_) => return Refusal::unavailable().into_response(),
     };
     let (reply, answer) = oneshot::channel();
     if app.tx.send(Msg::Ballot(Box::new(Ballot { log: name.clone(), st, line, reply }))).await.is_err() {
@@ -289,52 +364,58 @@ async fn post_statement(AppState(app): AppState<App>, ConnectInfo(peer): Connect
     }
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, String> + Send + 'static) -> Result<T, Refusal> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(Refusal::storage(&e)),
-        Err(e) => Err(Refusal::storage(&e.to_string())),
-    }
+/// Where a trace download is: the next line to read, the end fixed when it began.
+struct TraceCursor {
+    app: App,
+    ip: IpAddr,
+    db_id: i64,
+    next: i64,
+    end: i64,
+    sent: u64,
+    charged: u64,
+    _slot: super::limits::Held,
 }
 
-/// The whole log, statements and checkpoint lines in order, streamed from one
-/// SQLite read (a consistent snapshot) without holding it in memory.
-async fn trace(AppState(app): AppState<App>, UrlPath(name): UrlPath<String>) -> Response {
-    let readers = app.readers.clone();
-    let lookup = name.clone();
-    let db_id = match blocking(move || readers.with(|c| store::find_log(c, &lookup))).await {
-        Ok(Some(row)) => row.db_id,
-        Ok(None) => return unknown_log(&name).into_response(),
-        Err(r) => return r.into_response(),
+/// The log's lines as they were when the request came (lines are append-only, so
+/// this is a consistent prefix), read in short batches as the client takes them:
+/// no read transaction, connection or thread is held while the client is slow.
+async fn trace(AppState(app): AppState<App>, ConnectInfo(peer): ConnectInfo<SocketAddr>, UrlPath(name): UrlPath<String>) -> Response {
+    let (db_id, end) = {
+        let s = app.shared.read().expect("state lock");
+        match s.get(&name) {
+            Some(l) => (l.db_id, l.next_seq),
+            None => return unknown_log(&name).into_response(),
+        }
     };
-    let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    let readers = app.readers.clone();
-    tokio::task::spawn_blocking(move || {
-        let sent = readers.with(|c| {
-            let mut st = c.prepare_cached("SELECT line FROM lines WHERE log = ?1 ORDER BY seq").map_err(store::sql)?;
-            let mut rows = st.query([db_id]).map_err(store::sql)?;
-            let mut buf = Vec::with_capacity(TRACE_CHUNK + 1024);
-            while let Some(row) = rows.next().map_err(store::sql)? {
-                let line = row.get_ref(0).map_err(store::sql)?.as_bytes().map_err(|e| e.to_string())?;
-                buf.extend_from_slice(line);
-                buf.push(b'\n');
-                if buf.len() >= TRACE_CHUNK {
-                    let full = std::mem::replace(&mut buf, Vec::with_capacity(TRACE_CHUNK + 1024));
-                    if tx.blocking_send(Ok(Bytes::from(full))).is_err() {
-                        return Ok(()); // the client went away
-                    }
-                }
+    let Some(slot) = app.downloads.enter(peer.ip()) else {
+        let n = app.downloads.limit();
+        return Refusal::new(429, "rate.limited", format!("Your address is already downloading {n} traces at once, the most it may; finish one and retry.")).retry(2).into_response();
+    };
+    let cursor = TraceCursor { app, ip: peer.ip(), db_id, next: 0, end, sent: 0, charged: 0, _slot: slot };
+    let stream = futures_util::stream::unfold(cursor, |mut c| async move {
+        if c.next >= c.end {
+            return None;
+        }
+        // Big downloads are charged to the address's rate; they wait, never fail.
+        while c.sent / DOWNLOAD_TOKEN_BYTES > c.charged {
+            c.app.limiter.take_waiting(c.ip, 1.0).await;
+            c.charged += 1;
+        }
+        let (db_id, from, end) = (c.db_id, c.next, c.end);
+        match c.app.readers.read(move |conn| store::trace_batch(conn, db_id, from, end, TRACE_BATCH_LINES, TRACE_BATCH_BYTES)).await {
+            Ok((bytes, _)) if bytes.is_empty() => None,
+            Ok((bytes, next)) => {
+                c.next = next;
+                c.sent += bytes.len() as u64;
+                Some((Ok(Bytes::from(bytes)), c))
             }
-            if !buf.is_empty() {
-                let _ = tx.blocking_send(Ok(Bytes::from(buf)));
+            Err(r) => {
+                // Cut the response short: the client sees an incomplete body, not a shorter log.
+                c.next = c.end;
+                Some((Err(std::io::Error::other(r.message)), c))
             }
-            Ok(())
-        });
-        if let Err(e) = sent {
-            let _ = tx.blocking_send(Err(std::io::Error::other(e)));
         }
     });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
     Response::builder()
         .header(header::CONTENT_TYPE, "application/jsonl; charset=utf-8")
         .header(header::CACHE_CONTROL, "no-cache")
@@ -352,8 +433,8 @@ async fn checkpoint(AppState(app): AppState<App>, UrlPath(name): UrlPath<String>
 }
 
 async fn receipt_of(AppState(app): AppState<App>, ConnectInfo(peer): ConnectInfo<SocketAddr>, UrlPath((name, id_hex)): UrlPath<(String, String)>) -> Response {
-    if let Err(wait) = app.limiter.take(peer.ip()) {
-        return Refusal::rate_limited(wait).into_response();
+    if let Err(wait) = app.limiter.take(peer.ip(), 1.0) {
+        return Refusal::rate_limited(retry_secs(wait)).into_response();
     }
     let id = match statement::parse_hash(&id_hex) {
         Ok(id) => id,
@@ -375,13 +456,14 @@ async fn receipt_of(AppState(app): AppState<App>, ConnectInfo(peer): ConnectInfo
         }
     };
     let (db_id, index, note, leaves) = found;
-    let readers = app.readers.clone();
-    let made = blocking(move || {
-        let line = readers.with(|c| store::statement_line(c, db_id, index))?.ok_or_else(|| format!("statement {index} is missing from the database"))?;
-        let proof = merkle::inclusion_proof(index, &leaves);
-        receipt::make_receipt(line.as_bytes(), index, &proof, &note)
-    })
-    .await;
+    let made = app
+        .readers
+        .read(move |c| {
+            let line = store::statement_line(c, db_id, index)?.ok_or_else(|| format!("statement {index} is missing from the database"))?;
+            let proof = merkle::inclusion_proof(index, &leaves);
+            receipt::make_receipt(line.as_bytes(), index, &proof, &note)
+        })
+        .await;
     match made {
         Ok(r) => ([(header::CONTENT_TYPE, "application/json")], r).into_response(),
         Err(r) => r.into_response(),

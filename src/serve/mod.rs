@@ -3,11 +3,15 @@
 //! - [`store`]: the SQLite database (WAL, synchronous=FULL) of every log's lines;
 //! - [`state`]: what is kept in memory per log (leaves, frontier, ids, polls, checkpoint);
 //! - [`writer`]: the one writer thread: group commit of ballots, sealing;
-//! - [`http`]: the axum routes, refusals, rate limit, CORS and the page folder.
+//! - [`http`]: the axum routes, refusals, CORS and the page folder;
+//! - [`conn`]: the accept loop, connection limits and timeouts;
+//! - [`limits`]: the per-address rate and counters.
 //!
 //! Parsing, ids, signatures, Merkle trees, notes and receipts all come from the core.
 
+mod conn;
 mod http;
+mod limits;
 mod state;
 mod store;
 mod writer;
@@ -58,6 +62,40 @@ pub struct ServeArgs {
     /// Most ballots committed in one transaction.
     #[arg(long, default_value_t = 4096)]
     pub batch: usize,
+    /// Seconds a client has to send a request's head, from its first byte.
+    #[arg(long, default_value_t = 10.0, value_parser = seconds)]
+    pub header_timeout: f64,
+    /// Seconds a client has to send a request's body, from the end of its head.
+    #[arg(long, default_value_t = 30.0, value_parser = seconds)]
+    pub body_timeout: f64,
+    /// Seconds an open connection may wait with no request (before the first, or between keep-alive requests).
+    #[arg(long, default_value_t = 30.0, value_parser = seconds)]
+    pub idle_timeout: f64,
+    /// Seconds an answer may wait for a client that does not read it before the connection is closed.
+    #[arg(long, default_value_t = 30.0, value_parser = seconds)]
+    pub send_timeout: f64,
+    /// Most open connections; more wait to be accepted (lowered to fit the open-file limit).
+    #[arg(long, default_value_t = 4096)]
+    pub max_connections: usize,
+    /// Most open connections per client address (IPv6 by /64); more are answered 503 and closed.
+    #[arg(long, default_value_t = 64)]
+    pub max_connections_per_address: usize,
+    /// Most trace.jsonl downloads at once per client address; 0 turns the limit off.
+    #[arg(long, default_value_t = 4)]
+    pub downloads: usize,
+    /// Most SQLite reads (trace batches, receipts) at once.
+    #[arg(long, default_value_t = 4)]
+    pub readers: usize,
+    /// For tests: make each ballot's parse and signature check take this long (a costly body).
+    #[arg(long, default_value_t = 0, hide = true)]
+    pub test_prepare_delay_ms: u64,
+}
+
+fn seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 86400.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a number of seconds between 0 and 86400 (e.g. 30 or 0.5)")),
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -129,8 +167,9 @@ pub fn now() -> i64 {
 }
 
 fn valid_origin_prefix(p: &str) -> Result<(), String> {
-    if p.is_empty() || p.chars().any(|c| c.is_whitespace() || c == '+' || c.is_control()) {
-        return Err(format!("--origin {p:?} must be non-empty with no spaces and no '+' (C2SP tlog-checkpoint); e.g. example.org/onus"));
+    // Log NAME gets PREFIX/NAME, and NAME is [a-z0-9-]: the prefix follows the name rule.
+    if !onus::note::valid_name(p) {
+        return Err(format!("--origin {p:?} must be non-empty with no spaces, control characters or '+' (C2SP tlog-checkpoint); e.g. example.org/onus"));
     }
     Ok(())
 }
@@ -163,8 +202,8 @@ fn create_poll(data: &Path, log: &str, question: &str, options: &[String], close
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(store::sql)?;
     let (row, key, guard) = match store::find_log(&tx, log)? {
         Some(row) => {
-            let k = crate::keyfile::load(&data.join(&row.key_file)).map_err(|e| e.0)?;
-            (row, k.key, None)
+            let k = store::load_log_key(data, &row.name, &row.key_file, &row.public)?;
+            (row, k, None)
         }
         None => {
             let (row, key, guard) = store::create_log(&tx, data, log, &format!("{origin}/{log}"), now)?;
@@ -175,7 +214,7 @@ fn create_poll(data: &Path, log: &str, question: &str, options: &[String], close
     let (id, index) = store::append_poll(&tx, &row, &key, &spec, now)?;
     tx.commit().map_err(store::sql)?;
     if let Some(g) = guard {
-        g.keep();
+        g.keep()?;
         eprintln!("created log {log} (origin {}); its key is in {}", row.origin, data.join(&row.key_file).display());
     }
     let id = id_to_hex(&id);
@@ -200,10 +239,71 @@ fn ensure_default(conn: &mut rusqlite::Connection, dir: &Path, origin_prefix: &s
     let spec = store::PollSpec { question: POLL_QUESTION, options: &options, closes, show_results_always: false };
     store::append_poll(&tx, &row, &key, &spec, now)?;
     tx.commit().map_err(store::sql)?;
-    guard.keep();
+    guard.keep()?;
     eprintln!("onus serve: first start: created log {DEFAULT_LOG} ({}) with the example poll, closing {}", row.origin, format_time(closes));
     eprintln!("onus serve: the log key is {} (keep it secret; back it up with the database)", dir.join(&row.key_file).display());
     Ok(())
+}
+
+/// `p` made absolute with its links resolved, also when its last parts do not exist yet.
+fn resolved(p: &Path) -> Result<PathBuf, String> {
+    let abs = std::path::absolute(p).map_err(|e| format!("{}: {e}", p.display()))?;
+    for base in abs.ancestors() {
+        if let Ok(real) = base.canonicalize() {
+            let mut out = real;
+            for c in abs.strip_prefix(base).expect("an ancestor").components() {
+                match c {
+                    std::path::Component::ParentDir => {
+                        out.pop();
+                    }
+                    std::path::Component::Normal(n) => out.push(n),
+                    _ => {}
+                }
+            }
+            return Ok(out);
+        }
+    }
+    Ok(abs)
+}
+
+/// The data folder must not be served: refuse it inside the page folder.
+fn data_outside_www(data: &Path, www: &Path) -> Result<(), String> {
+    let Ok(www_real) = www.canonicalize() else { return Ok(()) };
+    let data_real = resolved(data)?;
+    if data_real.starts_with(&www_real) {
+        return Err(format!(
+            "--data {} is inside --www {}: the page folder is served to anyone, and the data folder holds the secret log keys and the database. Give a --data outside the page folder (e.g. --data {}).",
+            data.display(),
+            www.display(),
+            www_real.parent().unwrap_or(Path::new("/")).join(DEFAULT_DATA).display()
+        ));
+    }
+    Ok(())
+}
+
+/// Files besides connections: the database, its readers, the listener, the runtime.
+const RESERVED_FILES: usize = 64;
+
+/// The connection limits, fitted to the open-file limit (each connection may
+/// also have a page file open).
+fn connection_limits(args: &ServeArgs) -> conn::ConnLimits {
+    let reserved = RESERVED_FILES + 3 * args.readers;
+    let mut max = args.max_connections.max(1);
+    let mut linger = conn::LINGER_SLOTS;
+    let wanted = 2 * max + linger + reserved;
+    if let Some(files) = conn::open_file_limit(wanted as u64) {
+        let files = files as usize;
+        if files < wanted {
+            let budget = files.saturating_sub(reserved);
+            linger = linger.min(budget / 8);
+            max = ((budget - linger) / 2).max(1);
+            eprintln!("onus serve: WARNING: the open-file limit is {files}: at most {max} connections (not {}); raise it with ulimit -n", args.max_connections);
+        }
+    }
+    // One address may never hold every connection.
+    let per_address = args.max_connections_per_address.clamp(1, (max / 2).max(1));
+    let secs = Duration::from_secs_f64;
+    conn::ConnLimits { header: secs(args.header_timeout), idle: secs(args.idle_timeout), send: secs(args.send_timeout), max_connections: max, per_address, linger_slots: linger }
 }
 
 pub fn serve(args: ServeArgs) -> Result<(), String> {
@@ -211,6 +311,7 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
     if !(args.rate >= 0.0 && args.rate.is_finite()) {
         return Err("--rate must be 0 (off) or a positive number of requests per second".into());
     }
+    data_outside_www(&args.data, &args.www)?;
     let mut conn = store::open(&args.data)?;
     ensure_default(&mut conn, &args.data, &args.origin)?;
     // Read before loading, so that anything committed meanwhile is read again.
@@ -229,6 +330,8 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
     if !args.www.join("poll.html").is_file() {
         eprintln!("onus serve: WARNING: {} has no poll.html; only the API is served (give --www, or run npm run build)", args.www.display());
     }
+    let limits = connection_limits(&args);
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("cannot start the runtime: {e}"))?;
     let result = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(&args.addr).await.map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
@@ -248,24 +351,28 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
                 }
             })
         };
-        let app = http::App { shared: shared.clone(), tx: tx.clone(), readers: Arc::new(http::Readers::new(&args.data)), limiter: Arc::new(http::Limiter::new(args.rate, args.burst)) };
+        let app = http::App {
+            shared: shared.clone(),
+            tx: tx.clone(),
+            readers: Arc::new(http::Readers::new(&args.data, args.readers)),
+            limiter: Arc::new(limits::Limiter::new(args.rate, args.burst)),
+            downloads: limits::PerAddress::new(args.downloads),
+            checks: Arc::new(tokio::sync::Semaphore::new(cores)),
+            body_timeout: Duration::from_secs_f64(args.body_timeout),
+            prepare_delay: Duration::from_millis(args.test_prepare_delay_ms),
+        };
         let router = http::router(app, &args.www);
-        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(async move {
+        conn::serve(listener, router, limits, async {
             shutdown_signal().await;
             eprintln!("onus serve: stopping: finishing requests, sealing, closing the database");
-            let _ = stopping_tx.send(());
-        });
-        let served = tokio::select! {
-            r = server => r.map_err(|e| format!("server error: {e}")),
-            _ = async { let _ = stopping_rx.await; tokio::time::sleep(Duration::from_secs(5)).await } => Ok(()),
-        };
+        })
+        .await;
         ticker.abort();
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         if tx.send(writer::Msg::Shutdown(done_tx)).await.is_ok() {
             let _ = done_rx.await;
         }
-        served
+        Ok(())
     });
     drop(tx);
     rt.shutdown_timeout(Duration::from_secs(1));

@@ -14,6 +14,8 @@ use std::collections::HashMap;
 pub struct PollInfo {
     pub id: Id,
     pub index: u64,
+    /// The poll statement's own time: when it was opened.
+    pub time: i64,
     pub question: String,
     pub options: Vec<String>,
     pub closes: i64,
@@ -127,7 +129,7 @@ impl LogState {
                     self.problem(format!("statement {index} (line {}) no longer matches the id and leaf hash recorded when it was appended: the database was altered", row.seq));
                 }
                 if let Body::Poll { question, options, closes } = &st.body {
-                    poll = Some(PollInfo { id: st.id, index, question: question.clone(), options: options.clone(), closes: *closes });
+                    poll = Some(PollInfo { id: st.id, index, time: st.time, question: question.clone(), options: options.clone(), closes: *closes });
                 }
                 (stored_id.unwrap_or(st.id), stored_leaf.unwrap_or(leaf))
             }

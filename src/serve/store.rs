@@ -7,10 +7,10 @@
 //! server and `onus poll create` never interleave.
 
 use onus::json::Json;
-use onus::merkle;
+use onus::{merkle, note};
 use onus::statement::{self, Body, Draft, Hash, Id, Key};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The database file inside the data folder.
@@ -47,12 +47,36 @@ pub fn sql(e: rusqlite::Error) -> String {
     format!("database error: {e}")
 }
 
+/// Creates and removes a file in `dir`: the folder must take the database's
+/// -wal and -shm files and new key files.
+fn probe_folder(dir: &Path) -> Result<(), String> {
+    let probe = dir.join(format!(".onus-write-probe-{}", std::process::id()));
+    let made = std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(&probe).and_then(|mut f| std::io::Write::write_all(&mut f, b"probe"));
+    let _ = std::fs::remove_file(&probe);
+    made.map_err(|e| {
+        format!("cannot write in the data folder {} ({e}): onus keeps its database and log keys there. Make it writable for this user (or run as its owner), or give another --data.", dir.display())
+    })
+}
+
 /// Opens (creating if needed) the database of a data folder, in WAL mode with
-/// full synchronous commits, and makes sure the schema is there.
+/// full synchronous commits, and makes sure the schema is there. Refuses a
+/// folder or database it cannot write: a collector that cannot commit would
+/// tell every voter to retry, forever.
 pub fn open(dir: &Path) -> Result<Connection, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the data folder {}: {e}", dir.display()))?;
+    probe_folder(dir)?;
     let path = dir.join(DB_FILE);
+    let read_only = || {
+        format!(
+            "{} is read-only (its permissions, its owner, or a read-only file system): onus must write it. Make it writable for this user (or run as its owner), or give another --data.",
+            path.display()
+        )
+    };
     let mut conn = Connection::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    // SQLite opens a file it may not write read-only, without an error.
+    if conn.is_readonly(rusqlite::DatabaseName::Main).map_err(sql)? {
+        return Err(read_only());
+    }
     conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
     let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(sql)?;
     if !mode.eq_ignore_ascii_case("wal") {
@@ -67,10 +91,19 @@ pub fn open(dir: &Path) -> Result<Connection, String> {
             tx.execute_batch(SCHEMA).map_err(sql)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(sql)?;
         }
-        SCHEMA_VERSION => {}
+        SCHEMA_VERSION => {
+            // A real write, committed: the probe that the database takes commits.
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::ReadOnly) => read_only(),
+                _ => sql(e),
+            })?;
+        }
         v => return Err(format!("{} has schema version {v}; this onus knows version {SCHEMA_VERSION}. Use a newer onus.", path.display())),
     }
-    tx.commit().map_err(sql)?;
+    tx.commit().map_err(|e| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ReadOnly) => read_only(),
+        _ => sql(e),
+    })?;
     Ok(conn)
 }
 
@@ -154,6 +187,26 @@ pub fn next_positions(conn: &Connection, log: i64) -> Result<(i64, u64), String>
         .map_err(sql)
 }
 
+/// Lines `from..end` of a log (at most `max_lines`, stopping after about `max_bytes`),
+/// each followed by a newline, and the line number to read next. One short read.
+pub fn trace_batch(conn: &Connection, log: i64, from: i64, end: i64, max_lines: i64, max_bytes: usize) -> Result<(Vec<u8>, i64), String> {
+    let mut st = conn.prepare_cached("SELECT seq, line FROM lines WHERE log = ?1 AND seq >= ?2 AND seq < ?3 ORDER BY seq LIMIT ?4").map_err(sql)?;
+    let mut rows = st.query(params![log, from, end, max_lines]).map_err(sql)?;
+    let mut buf = Vec::new();
+    let (mut n, mut last) = (0, from - 1);
+    while let Some(row) = rows.next().map_err(sql)? {
+        last = row.get(0).map_err(sql)?;
+        buf.extend_from_slice(row.get_ref(1).map_err(sql)?.as_bytes().map_err(|e| e.to_string())?);
+        buf.push(b'\n');
+        n += 1;
+        if buf.len() >= max_bytes {
+            break;
+        }
+    }
+    let next = if n == max_lines || buf.len() >= max_bytes { last + 1 } else { end };
+    Ok((buf, next))
+}
+
 /// The statement line at index `idx` of a log.
 pub fn statement_line(conn: &Connection, log: i64, idx: u64) -> Result<Option<String>, String> {
     conn.query_row("SELECT line FROM lines WHERE log = ?1 AND idx = ?2", params![log, idx as i64], |r| r.get(0)).optional().map_err(sql)
@@ -180,16 +233,22 @@ fn s(v: &str) -> Json {
     Json::Str(v.to_string())
 }
 
-/// Creates log `name` inside the caller's write transaction: a new key file
-/// (mode 0600) in `dir`, the log's row, and its genesis `log` statement.
-/// Returns the log and its key; the caller must remove the key file if the
-/// transaction does not commit (see [`KeyFileGuard`]).
+/// Creates log `name` inside the caller's write transaction: its key, the log's
+/// row, and its genesis `log` statement.
+///
+/// The key is written durably as `NAME.key.pending` *before* the transaction
+/// commits, and named `NAME.key` only after ([`KeyFileGuard::keep`]): so a
+/// `NAME.key` always has its log in the database, and a pending key whose log is
+/// not there (the process died before the commit) never signed anything anyone
+/// saw. Such a key is re-used if it is complete and for this origin, otherwise
+/// moved aside. A `NAME.key` without its log is refused: it may have signed
+/// checkpoints of a database that was lost, and must never sign a second history.
 pub fn create_log(conn: &Connection, dir: &Path, name: &str, origin: &str, now: i64) -> Result<(LogRow, ed25519_dalek::SigningKey, KeyFileGuard), String> {
     if !valid_log_name(name) {
         return Err(format!("log name {name:?} must be 1 to 64 of a-z, 0-9 and '-' (it is used in URLs and file names)"));
     }
-    if origin.is_empty() || origin.chars().any(|c| c.is_whitespace() || c == '+' || c.is_control()) {
-        return Err(format!("origin {origin:?} must be non-empty with no spaces and no '+' (C2SP tlog-checkpoint)"));
+    if !note::valid_name(origin) {
+        return Err(format!("origin {origin:?} must be non-empty with no spaces, control characters or '+' (C2SP tlog-checkpoint)"));
     }
     let key_file = format!("{name}.key");
     let path = dir.join(&key_file);
@@ -199,9 +258,16 @@ pub fn create_log(conn: &Connection, dir: &Path, name: &str, origin: &str, now: 
             path.display()
         ));
     }
-    let key = crate::keyfile::generate().map_err(|e| e.0)?;
-    crate::keyfile::write_new(&path, origin, &key).map_err(|e| e.0)?;
-    let guard = KeyFileGuard { path: Some(path) };
+    let pending = pending_path(&path);
+    let key = match reuse_pending(&pending, origin, now)? {
+        Some(key) => key,
+        None => {
+            let key = crate::keyfile::generate().map_err(|e| e.0)?;
+            crate::keyfile::write_new(&pending, origin, &key).map_err(|e| e.0)?;
+            key
+        }
+    };
+    let guard = KeyFileGuard { pending: Some(pending), path };
     let public = key.verifying_key().to_bytes();
     conn.execute(
         "INSERT INTO logs (name, origin, public_key, key_file, created) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -215,21 +281,85 @@ pub fn create_log(conn: &Connection, dir: &Path, name: &str, origin: &str, now: 
     Ok((LogRow { db_id, name: name.into(), origin: origin.into(), public, key_file }, key, guard))
 }
 
-/// Removes a key file just written unless [`KeyFileGuard::keep`] is called
-/// (after the transaction that records its log has committed).
+fn pending_path(key_path: &Path) -> PathBuf {
+    let mut p = key_path.as_os_str().to_owned();
+    p.push(".pending");
+    PathBuf::from(p)
+}
+
+/// A pending key left by a start that died before its commit: the key if it is
+/// complete and for `origin`, else None after moving it aside.
+fn reuse_pending(pending: &Path, origin: &str, now: i64) -> Result<Option<ed25519_dalek::SigningKey>, String> {
+    if std::fs::symlink_metadata(pending).is_err() {
+        return Ok(None);
+    }
+    let why = match crate::keyfile::load(pending) {
+        Ok(k) if k.name == origin => {
+            eprintln!("onus: re-using {}, the key of a start that stopped before its log was stored (it signed nothing anyone saw)", pending.display());
+            return Ok(Some(k.key));
+        }
+        Ok(k) => format!("it is a key for {:?}, not {origin:?}", k.name),
+        Err(e) => e.0,
+    };
+    let mut aside = pending.with_extension(format!("unused-{now}"));
+    for i in 1.. {
+        if std::fs::symlink_metadata(&aside).is_err() {
+            break;
+        }
+        aside = pending.with_extension(format!("unused-{now}-{i}"));
+    }
+    std::fs::rename(pending, &aside).map_err(|e| format!("cannot move {} aside: {e}", pending.display()))?;
+    crate::keyfile::sync_parent(pending).map_err(|e| e.0)?;
+    eprintln!("onus: WARNING: moved {} aside to {} ({why}); it was left by a start that stopped before its log was stored and signed nothing anyone saw", pending.display(), aside.display());
+    Ok(None)
+}
+
+/// The pending key file becomes `NAME.key`, durably.
+fn finish_pending(pending: &Path, path: &Path) -> Result<(), String> {
+    std::fs::rename(pending, path).map_err(|e| format!("cannot rename {} to {}: {e}", pending.display(), path.display()))?;
+    crate::keyfile::sync_parent(path).map_err(|e| e.0)
+}
+
+/// The signing key of a log, from its key file (finishing a key file left
+/// pending by a process that died right after its log committed).
+pub fn load_log_key(dir: &Path, log_name: &str, key_file: &str, public: &Key) -> Result<ed25519_dalek::SigningKey, String> {
+    let path = dir.join(key_file);
+    let pending = pending_path(&path);
+    if std::fs::symlink_metadata(&path).is_err() && std::fs::symlink_metadata(&pending).is_ok() {
+        if let Ok(k) = crate::keyfile::load(&pending) {
+            if k.key.verifying_key().to_bytes() == *public {
+                finish_pending(&pending, &path)?;
+                eprintln!("onus: {} is the key of log {log_name} (the process that created the log stopped before naming it)", path.display());
+            }
+        }
+    }
+    let k = crate::keyfile::load(&path).map_err(|e| e.0)?;
+    if k.key.verifying_key().to_bytes() != *public {
+        return Err(format!("{} does not hold the key of log {log_name}", path.display()));
+    }
+    Ok(k.key)
+}
+
+/// The key of a log being created: named `NAME.key` by [`KeyFileGuard::keep`]
+/// once the transaction that records its log has committed; removed if dropped
+/// before (the transaction did not commit, nothing was signed for anyone).
 pub struct KeyFileGuard {
-    path: Option<std::path::PathBuf>,
+    pending: Option<PathBuf>,
+    path: PathBuf,
 }
 
 impl KeyFileGuard {
-    pub fn keep(mut self) {
-        self.path = None;
+    pub fn keep(mut self) -> Result<(), String> {
+        match self.pending.take() {
+            Some(p) => finish_pending(&p, &self.path),
+            None => Ok(()),
+        }
     }
 }
 
 impl Drop for KeyFileGuard {
     fn drop(&mut self) {
-        if let Some(p) = self.path.take() {
+        if let Some(p) = self.pending.take() {
             let _ = std::fs::remove_file(p);
         }
     }

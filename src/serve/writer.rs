@@ -279,14 +279,7 @@ impl Writer {
         if let Some(k) = self.keys.get(&log.db_id) {
             return Some(k.clone());
         }
-        let path = self.dir.join(&log.key_file);
-        let loaded = crate::keyfile::load(&path).map_err(|e| e.0).and_then(|k| {
-            if k.key.verifying_key().to_bytes() == log.public {
-                Ok(k.key)
-            } else {
-                Err(format!("{} does not hold the key of log {}", path.display(), log.name))
-            }
-        });
+        let loaded = store::load_log_key(&self.dir, &log.name, &log.key_file, &log.public);
         match loaded {
             Ok(k) => {
                 self.keys.insert(log.db_id, k.clone());
@@ -349,6 +342,13 @@ fn check(state: &State, b: &Ballot, now: i64) -> Result<usize, Refusal> {
         return Err(Refusal::new(404, "log.unknown", format!("There is no log named {:?} on this collector. GET /logs lists its logs.", b.log)));
     };
     let log = &state.logs[pos];
+    if b.st.actor == log.public {
+        return Err(Refusal::new(
+            422,
+            "vote.log-key",
+            format!("The ballot is signed by the key of log {:?} itself; the log's own key may not vote. Vote with a key of your own (the poll widget makes one).", log.name),
+        ));
+    }
     if log.polls.is_empty() {
         return Err(Refusal::new(422, "log.not-poll", format!("Log {:?} has no poll, so it takes no ballots. Post ballots to the log of the poll (GET /logs lists the polls).", log.name)));
     }
@@ -368,6 +368,18 @@ fn check(state: &State, b: &Ballot, now: i64) -> Result<usize, Refusal> {
     if choice < 0 || choice as usize >= poll.options.len() {
         let n = poll.options.len();
         return Err(Refusal::new(422, "body.invalid", format!("Choice {choice} is out of range: the poll has {n} options, numbered 0 to {}.", n - 1)));
+    }
+    // The format lets a verifier count such a ballot; this collector does not take it.
+    if b.st.time < poll.time {
+        return Err(Refusal::new(
+            422,
+            "time.past",
+            format!(
+                "The ballot is timed {}, before the poll was opened ({}). Check your device's clock and vote again.",
+                format_time(b.st.time),
+                format_time(poll.time)
+            ),
+        ));
     }
     if now > poll.closes {
         return Err(Refusal::new(422, "vote.late", format!("The poll closed at {}; ballots are no longer accepted. Its result stays in the log.", format_time(poll.closes))));

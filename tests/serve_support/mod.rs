@@ -13,6 +13,12 @@ use std::time::{Duration, Instant};
 
 pub const ONUS: &str = env!("CARGO_BIN_EXE_onus");
 
+/// The binary under test: `ONUS_TEST_BIN` (e.g. an older build, to measure a defect
+/// before its fix), else the one cargo built.
+pub fn onus_bin() -> String {
+    std::env::var("ONUS_TEST_BIN").unwrap_or_else(|_| ONUS.to_string())
+}
+
 /// A fresh folder under the system temp dir.
 pub fn tmpdir(name: &str) -> PathBuf {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
@@ -30,11 +36,30 @@ pub struct Server {
 impl Server {
     /// Starts `onus serve --data DATA --addr 127.0.0.1:0` plus `extra` and waits for its URL.
     pub fn start(data: &Path, extra: &[&str]) -> Server {
+        Server::start_in(data, "/nonexistent-www", extra, None)
+    }
+
+    /// Like `start`, with the page folder `www`, and at most `nofile` open files if given.
+    pub fn start_in(data: &Path, www: &str, extra: &[&str], nofile: Option<u64>) -> Server {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(data.with_extension("log")).unwrap();
-        let mut child = Command::new(ONUS)
+        let mut cmd = Command::new(onus_bin());
+        if let Some(n) = nofile {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+            unsafe {
+                cmd.pre_exec(move || {
+                    let lim = libc::rlimit { rlim_cur: n as libc::rlim_t, rlim_max: n as libc::rlim_t };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        let mut child = cmd
             .args(["serve", "--data"])
             .arg(data)
-            .args(["--addr", "127.0.0.1:0", "--www", "/nonexistent-www"])
+            .args(["--addr", "127.0.0.1:0", "--www", www])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
@@ -65,6 +90,11 @@ impl Server {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// The listening address, for raw sockets.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.base.trim_start_matches("http://").parse().unwrap()
     }
 
     /// SIGKILL: no chance to finish anything.
@@ -133,7 +163,10 @@ fn answer(r: Result<ureq::Response, ureq::Error>) -> Answer {
     };
     let status = resp.status();
     let headers = resp.headers_names().into_iter().map(|h| (h.clone(), resp.header(&h).unwrap_or("").to_string())).collect();
-    Answer { status, body: resp.into_string().unwrap(), headers }
+    // Traces may be bigger than into_string's 10 MB.
+    let mut body = String::new();
+    std::io::Read::read_to_string(&mut resp.into_reader(), &mut body).unwrap();
+    Answer { status, body, headers }
 }
 
 pub fn agent() -> ureq::Agent {
@@ -191,7 +224,7 @@ pub fn eventually<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) ->
 
 /// Runs `onus poll create` on a data folder; returns the new poll's id.
 pub fn create_poll(data: &Path, log: &str, question: &str, options: &[&str], closes: &str) -> Id {
-    let mut cmd = Command::new(ONUS);
+    let mut cmd = Command::new(onus_bin());
     cmd.args(["poll", "create", "--data"]).arg(data).args(["--log", log, "--question", question, "--closes", closes]);
     for o in options {
         cmd.args(["--option", o]);
@@ -199,4 +232,96 @@ pub fn create_poll(data: &Path, log: &str, question: &str, options: &[&str], clo
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "poll create failed: {}", String::from_utf8_lossy(&out.stderr));
     statement::parse_hash(String::from_utf8(out.stdout).unwrap().trim()).unwrap()
+}
+
+/// Runs `cmd` to its end, or kills it after 20 s (a server that should have refused
+/// to start would otherwise run forever), and returns what it printed.
+pub fn run_briefly(cmd: &mut Command) -> std::process::Output {
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    child.wait_with_output().unwrap()
+}
+
+/// A TCP connection to `to` from the loopback address `from` (127.0.0.2 is another
+/// client address on Linux), with a small receive buffer if `rcvbuf` is given.
+pub fn connect_from(from: &str, to: std::net::SocketAddr, rcvbuf: Option<usize>) -> std::net::TcpStream {
+    use socket2::{Domain, SockAddr, Socket, Type};
+    let s = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    if let Some(n) = rcvbuf {
+        s.set_recv_buffer_size(n).unwrap();
+    }
+    let local: std::net::SocketAddr = format!("{from}:0").parse().unwrap();
+    s.bind(&SockAddr::from(local)).unwrap();
+    s.connect(&SockAddr::from(to)).unwrap();
+    s.into()
+}
+
+/// Sends `request` (raw HTTP/1.1) and reads the whole answer until the server closes.
+pub fn raw_exchange(stream: &mut std::net::TcpStream, request: &[u8]) -> String {
+    use std::io::{Read, Write};
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream.write_all(request).unwrap();
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// One raw GET with `Connection: close`: the status line, headers and body as text.
+pub fn raw_get(to: std::net::SocketAddr, path: &str) -> String {
+    let mut s = std::net::TcpStream::connect(to).unwrap();
+    raw_exchange(&mut s, format!("GET {path} HTTP/1.1\r\nHost: {to}\r\nConnection: close\r\n\r\n").as_bytes())
+}
+
+/// Reads one response with a Content-Length body (keep-alive): the head and the body.
+pub fn read_response(stream: &mut std::net::TcpStream) -> (String, String) {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        assert_eq!(stream.read(&mut byte).unwrap(), 1, "connection closed mid-head: {:?}", String::from_utf8_lossy(&buf));
+        buf.push(byte[0]);
+    }
+    let head = String::from_utf8(buf).unwrap();
+    let len: usize = head.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap())).expect("a Content-Length");
+    let mut body = vec![0u8; len];
+    stream.read_exact(&mut body).unwrap();
+    (head, String::from_utf8(body).unwrap())
+}
+
+/// The status code of a raw HTTP answer.
+pub fn raw_status(answer: &str) -> u16 {
+    answer.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"))
+}
+
+/// Appends `n` ballots for the first poll of log `polls` straight into the database
+/// (the server must be stopped): a big log in a second, each line as the collector
+/// would have stored it. Returns how many bytes trace.jsonl grew by.
+pub fn fill_log(data: &Path, n: u64) -> usize {
+    let mut db = rusqlite::Connection::open(data.join("onus.db")).unwrap();
+    db.busy_timeout(Duration::from_secs(10)).unwrap();
+    let tx = db.transaction().unwrap();
+    let log: i64 = tx.query_row("SELECT id FROM logs WHERE name = 'polls'", [], |r| r.get(0)).unwrap();
+    let poll: Vec<u8> = tx.query_row("SELECT id FROM lines WHERE log = ?1 AND idx = 1", [log], |r| r.get(0)).unwrap();
+    let poll: Id = poll.try_into().unwrap();
+    let (mut seq, mut idx): (i64, i64) = tx.query_row("SELECT max(seq) + 1, max(idx) + 1 FROM lines WHERE log = ?1", [log], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let t = now();
+    let mut bytes = 0;
+    {
+        let mut st = tx.prepare("INSERT INTO lines (log, seq, idx, id, leaf, size, line) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)").unwrap();
+        for i in 0..n {
+            let (line, id) = ballot(&voter(5_000_000 + i), &poll, (i % 4) as i64, t);
+            let parsed = statement::parse_statement(line.as_bytes()).unwrap();
+            let leaf = onus::merkle::leaf_hash(&parsed.id, &parsed.sig);
+            st.execute(rusqlite::params![log, seq, idx, &id[..], &leaf[..], line]).unwrap();
+            bytes += line.len() + 1;
+            seq += 1;
+            idx += 1;
+        }
+    }
+    tx.commit().unwrap();
+    bytes
 }
