@@ -1,5 +1,5 @@
 // `npm run bench`: Onus in real headless Chromium (one worker; N workers through
-// www/pool.js) against straightforward JS verifiers of the same format
+// www/engine/pool.js) against straightforward JS verifiers of the same format
 // (bench/baseline.js: WebCrypto or @noble/ed25519), and the native CLI as the
 // ceiling, on demo traces of 10k, 100k and 1M statements. Prints a markdown
 // table and writes bench/results/latest.json and bench/RESULTS.md.
@@ -372,7 +372,7 @@ async function runBig(runBrowser) {
 
 /** Navigation start to <html data-onus-status> on the page, for a 1k-statement demo. */
 async function measureFirstVerdict(browser) {
-  if (!existsSync(join(WWW, 'index.html')) || !existsSync(join(WWW, 'app.js'))) return null;
+  if (!existsSync(join(WWW, 'index.html')) || !existsSync(join(WWW, 'page', 'main.js'))) return null;
   const demo = ensureTrace(1000);
   const server = await serveStatic([WWW], {
     '/demo1k.jsonl': (req, res) => {
