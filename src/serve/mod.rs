@@ -77,7 +77,7 @@ pub struct ServeArgs {
     /// Most open connections; more wait to be accepted (lowered to fit the open-file limit).
     #[arg(long, default_value_t = 4096)]
     pub max_connections: usize,
-    /// Most open connections per client address (IPv6 by /64); more are answered 503 and closed.
+    /// Most open connections per client address (IPv6 by /64); more are answered 503 and closed. 0 turns the limit off.
     #[arg(long, default_value_t = 64)]
     pub max_connections_per_address: usize,
     /// Most trace.jsonl downloads at once per client address; 0 turns the limit off.
@@ -300,8 +300,11 @@ fn connection_limits(args: &ServeArgs) -> conn::ConnLimits {
             eprintln!("onus serve: WARNING: the open-file limit is {files}: at most {max} connections (not {}); raise it with ulimit -n", args.max_connections);
         }
     }
-    // One address may never hold every connection.
-    let per_address = args.max_connections_per_address.clamp(1, (max / 2).max(1));
+    // 0 turns the per-address limit off; otherwise one address may never hold every connection.
+    let per_address = match args.max_connections_per_address {
+        0 => max,
+        n => n.clamp(1, (max / 2).max(1)),
+    };
     let secs = Duration::from_secs_f64;
     conn::ConnLimits { header: secs(args.header_timeout), idle: secs(args.idle_timeout), send: secs(args.send_timeout), max_connections: max, per_address, linger_slots: linger }
 }

@@ -328,7 +328,12 @@ pub fn load_log_key(dir: &Path, log_name: &str, key_file: &str, public: &Key) ->
     if std::fs::symlink_metadata(&path).is_err() && std::fs::symlink_metadata(&pending).is_ok() {
         if let Ok(k) = crate::keyfile::load(&pending) {
             if k.key.verifying_key().to_bytes() == *public {
-                finish_pending(&pending, &path)?;
+                // Another process may have finished it meanwhile.
+                if let Err(e) = finish_pending(&pending, &path) {
+                    if std::fs::symlink_metadata(&path).is_err() {
+                        return Err(e);
+                    }
+                }
                 eprintln!("onus: {} is the key of log {log_name} (the process that created the log stopped before naming it)", path.display());
             }
         }
