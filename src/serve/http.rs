@@ -159,7 +159,7 @@ pub fn router(app: App, www: &Path) -> Router {
 
 /// Whether a path of the page folder may be served: never dot files or folders,
 /// key files (`*.key`, `*.key.pending`, `*.key.unused-*`) or the database
-/// (`onus.db*`), whatever the layout (a link to the data folder, a data folder
+/// (`onus.db`, `onus.db-wal`, `-shm`, `-journal`), whatever the layout (a link to the data folder, a data folder
 /// inside the page folder); never an empty segment (`//host` in a redirect's
 /// Location is another host to a browser).
 fn servable(path: &str) -> bool {
@@ -169,7 +169,7 @@ fn servable(path: &str) -> bool {
     }
     decoded.split('/').filter(|seg| !seg.is_empty()).all(|seg| {
         let seg = seg.to_ascii_lowercase();
-        !(seg.starts_with('.') || seg.ends_with(".key") || seg.contains(".key.") || seg.starts_with(store::DB_FILE))
+        !(seg.starts_with('.') || seg.ends_with(".key") || seg.contains(".key.") || seg == store::DB_FILE || seg.starts_with(&format!("{}-", store::DB_FILE)))
     })
 }
 
@@ -467,5 +467,35 @@ async fn receipt_of(AppState(app): AppState<App>, ConnectInfo(peer): ConnectInfo
     match made {
         Ok(r) => ([(header::CONTENT_TYPE, "application/json")], r).into_response(),
         Err(r) => r.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::servable;
+
+    #[test]
+    fn what_the_page_folder_may_serve() {
+        for ok in ["/", "/index.html", "/pkg/onus_bg.wasm", "/widget/poll.js", "/a%20b.txt", "/100%", "/%zz", "/keys.html", "/onus.dbx.html"] {
+            assert!(servable(ok), "{ok}");
+        }
+        for no in [
+            "//pkg",
+            "/pkg//x",
+            "/a%2F%2Fb",
+            "/.git/config",
+            "/%2egit",
+            "/x/.onus-data/polls.key",
+            "/polls.KEY",
+            "/polls.key.pending",
+            "/polls.key.unused-1700000000",
+            "/onus.db",
+            "/Onus.DB-wal",
+            "/onus.db-journal",
+            "/a\\b",
+            "/%00",
+        ] {
+            assert!(!servable(no), "{no}");
+        }
     }
 }

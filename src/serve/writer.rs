@@ -1,7 +1,7 @@
 //! The one writer: group commit of ballots and sealing of checkpoints.
 //!
-//! Request tasks parse ballots and check their signatures (the costly part,
-//! spread over all cores), then hand them over a channel to this thread. It
+//! Request tasks parse ballots and check their signatures (the costly part, in
+//! a blocking pool of one per core), then hand them over a channel to this thread. It
 //! takes everything waiting (up to a batch), checks what depends on the log's
 //! state (poll, choice, closing time, duplicates), appends the batch in ONE
 //! `BEGIN IMMEDIATE` transaction, commits (an fsync of the WAL), and only then
