@@ -53,10 +53,11 @@ pub struct ServeArgs {
     /// Sign a checkpoint this often (milliseconds) while there are new statements.
     #[arg(long, default_value_t = 2000)]
     pub seal_ms: u64,
-    /// Ballots (and receipt requests) per second per client address; 0 turns the limit off.
+    /// Rate tokens per second per client address (a ballot or a receipt costs 1, a body 1 per
+    /// started 64 KiB, a trace download 1 per MiB after its first); 0 turns the limit off.
     #[arg(long, default_value_t = 50.0)]
     pub rate: f64,
-    /// How many a client address may send at once before the rate applies.
+    /// How many tokens a client address may spend at once before the rate applies.
     #[arg(long, default_value_t = 500)]
     pub burst: u32,
     /// Most ballots committed in one transaction.
