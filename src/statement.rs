@@ -311,7 +311,8 @@ pub fn line_commits_to(line: &[u8], hash: &Hash) -> bool {
 fn short(v: &Json) -> String {
     let mut s = String::from_utf8(json::canonical(v)).expect("canonical JSON is UTF-8");
     if s.len() > 40 {
-        s.truncate(s.floor_char_boundary(40));
+        let cut = (0..=40).rev().find(|&i| s.is_char_boundary(i)).expect("0 is a boundary");
+        s.truncate(cut);
         s.push('…');
     }
     s

@@ -370,7 +370,8 @@ fn check(state: &State, b: &Ballot, now: i64) -> Result<usize, Refusal> {
         return Err(Refusal::new(422, "body.invalid", format!("Choice {choice} is out of range: the poll has {n} options, numbered 0 to {}.", n - 1)));
     }
     // The format lets a verifier count such a ballot; this collector does not take it.
-    if b.st.time < poll.time {
+    // Before the poll existed, beyond the clock skew allowed the other way.
+    if b.st.time < poll.time - MAX_CLOCK_AHEAD {
         return Err(Refusal::new(
             422,
             "time.past",
