@@ -50,7 +50,7 @@ fn main() {
                 emit(&actor, &format!("k{i}"), Json::Obj(vec![]), 1_795_420_800 + i as i64, &mut out);
             }
             let signed = note::sign_note(&note::checkpoint_text(origin, frontier.size(), &frontier.root()), origin, &log);
-            writeln!(out, "{}", onus::demo::checkpoint_line(&signed)).unwrap();
+            writeln!(out, "{}", onus::note::checkpoint_line(&signed)).unwrap();
         }
         other => {
             eprintln!("hostile: unknown input {other:?}");

@@ -1,13 +1,12 @@
 //! Onus: verify decentralized-AI traces (see docs/FORMAT.md).
 //!
-//! The core does no I/O: bytes in, one [`report::Report`] out. The CLI
-//! (`main.rs`), the wasm bindings (`wasm.rs`) and the collector (`serve/`)
-//! are thin shells around it.
+//! This library is the core: it parses and verifies, and does no I/O. Bytes
+//! go in and one [`report::Report`] comes out. Its shells are thin: the CLI
+//! and the collector (`src/bin/onus/`), and the wasm bindings the page's
+//! workers use (`wasm.rs`).
 #![forbid(unsafe_code)]
 
 pub mod accountability;
-pub mod demo;
-pub mod fuzzing;
 pub mod json;
 pub mod merkle;
 pub mod note;
@@ -17,6 +16,12 @@ pub mod report;
 pub mod signature;
 pub mod statement;
 pub mod verify;
+
+/// A simulated network, written as a trace (tests, benchmarks, `onus demo`).
+#[cfg(feature = "demo")]
+pub mod demo;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -78,6 +78,41 @@ pub fn checkpoint_line(note: &str) -> String {
     String::from_utf8(out).expect("UTF-8")
 }
 
+/// The C2SP/Go signed-note signer key of a key named `name`:
+/// `PRIVATE+KEY+<name>+<hex key id>+<base64(0x01 || seed)>`, as
+/// `golang.org/x/mod/sumdb/note` writes and reads it.
+pub fn signer_key(name: &str, key: &SigningKey) -> String {
+    let id = key_id(name, &key.verifying_key().to_bytes());
+    let mut raw = vec![ED25519_ALG];
+    raw.extend_from_slice(&key.to_bytes());
+    format!("{SIGNER_KEY_PREFIX}{name}+{}+{}", hex::encode(id), STANDARD.encode(raw))
+}
+
+/// How a signer key starts.
+pub const SIGNER_KEY_PREFIX: &str = "PRIVATE+KEY+";
+
+/// Reads a signer key (see [`signer_key`]): its name and key, with the key id checked.
+pub fn parse_signer_key(text: &str) -> Result<(String, SigningKey), String> {
+    let rest = text.trim().strip_prefix(SIGNER_KEY_PREFIX).ok_or("a signer key starts with PRIVATE+KEY+")?;
+    // The base64 part may itself contain "+": split at the first two only.
+    let mut parts = rest.splitn(3, '+');
+    let (Some(name), Some(id), Some(b64)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err("a signer key is PRIVATE+KEY+<name>+<hex key id>+<base64 key>".into());
+    };
+    if !valid_name(name) {
+        return Err(format!("the signer key's name {} is empty or has spaces, '+' or control characters", quoted(name)));
+    }
+    let raw = STANDARD.decode(b64).map_err(|_| "the signer key's last part is not standard base64".to_string())?;
+    if raw.len() != 33 || raw[0] != ED25519_ALG {
+        return Err("the signer key is not an Ed25519 key (0x01 followed by a 32-byte seed)".into());
+    }
+    let key = SigningKey::from_bytes(&raw[1..].try_into().expect("32 bytes"));
+    if hex::encode(key_id(name, &key.verifying_key().to_bytes())) != id {
+        return Err(format!("the signer key's id {} does not match its name and key", quoted(id)));
+    }
+    Ok((name.to_string(), key))
+}
+
 /// Signs `text` (which must end in a newline) as the key named `name`.
 pub fn sign_note(text: &str, name: &str, key: &SigningKey) -> String {
     assert!(text.ends_with('\n'), "note text must end with a newline");
@@ -242,5 +277,22 @@ mod tests {
         let two = format!("{}{}", note, sign_note(&checkpoint_text("example.org/log", 5, &[1; 32]), "witness", &other).split("\n\n").nth(1).unwrap());
         assert!(verify_checkpoint(&two, "example.org/log", &pk).is_ok());
         assert_eq!(verify_checkpoint(&note, "example.org/log", &[5; 32]), Err(CheckpointError::SignatureMissing));
+    }
+
+    #[test]
+    fn signer_keys_match_go_note() {
+        // golang.org/x/mod/sumdb/note's test vector (note_test.go): its signer key and verifier key.
+        let skey = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+        let vk = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+        let (name, key) = parse_signer_key(skey).unwrap();
+        assert_eq!(name, "PeterNeumann");
+        assert_eq!(vkey(&name, &key.verifying_key().to_bytes()), vk);
+        assert_eq!(signer_key(&name, &key), skey);
+        assert!(parse_signer_key(&skey.replace("c74f20a3", "c74f20a4")).unwrap_err().contains("does not match"));
+        assert!(parse_signer_key("PRIVATE+KEY+a b+00000000+AQ==").is_err());
+        // And the note that key signs in Go's ExampleSign.
+        let text = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
+        let signed = sign_note(text, &name, &key);
+        assert!(signed.ends_with("\n— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"), "{signed}");
     }
 }

@@ -25,7 +25,7 @@ macro_rules! codes {
             pub fn summary(self) -> &'static str { match self { $( Code::$variant => $summary, )* } }
             /// What the reader can do next.
             pub fn advice(self) -> &'static str { match self { $( Code::$variant => $advice, )* } }
-            pub fn from_str(s: &str) -> Option<Code> { match s { $( $code => Some(Code::$variant), )* _ => None } }
+            pub fn parse(s: &str) -> Option<Code> { match s { $( $code => Some(Code::$variant), )* _ => None } }
         }
     };
 }
@@ -119,7 +119,7 @@ impl Serialize for Code {
 impl<'de> Deserialize<'de> for Code {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Code::from_str(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown finding code {s}")))
+        Code::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown finding code {s}")))
     }
 }
 

@@ -336,3 +336,69 @@ fn thread_counts_are_validated() {
     }
     assert_eq!(code(&onus(&["verify", "--threads", "3", trace.to_str().unwrap()])), 0);
 }
+
+/// The CLI's pipeline (a reader thread, phase A on N threads, phase B in
+/// order) gives the report of the core's streaming verifier, whatever the
+/// thread count, with lines longer than any run and an over-long last line.
+#[test]
+fn the_pipeline_agrees_with_the_streaming_verifier() {
+    let dir = tmp("pipeline");
+    let trace = std::fs::read_to_string(demo(&dir, 3000)).unwrap();
+    let mut lines: Vec<String> = trace.lines().map(String::from).collect();
+    lines.insert(40, format!("{{\"pad\":\"{}\"}}", "y".repeat(3 << 20)));
+    let padded = lines.join("\n") + "\n";
+    let unterminated = format!("{padded}{{\"tail\":\"{}\"}}", "z".repeat(5 << 20));
+    for (name, text) in [("padded", padded), ("unterminated", unterminated)] {
+        let file = dir.join(format!("{name}.jsonl"));
+        std::fs::write(&file, &text).unwrap();
+        let want = serde_json::to_value(onus::verify_bytes(text.as_bytes(), onus::Options::default())).unwrap();
+        assert!(want["findings"].as_array().unwrap().iter().any(|f| f["code"] == "statement.malformed" && f["line"] == 41));
+        for threads in ["1", "2", "3"] {
+            let o = onus(&["verify", "--json", "--threads", threads, file.to_str().unwrap()]);
+            let got: Value = serde_json::from_slice(&o.stdout).unwrap();
+            assert_eq!(got, want, "{name}, {threads} threads");
+        }
+    }
+}
+
+/// Key files are C2SP signer keys (Go's note tools read them); a key file of
+/// the old onus format still works, says so, and converts in place.
+#[test]
+fn key_files_are_c2sp_signer_keys_and_old_ones_convert() {
+    let dir = tmp("keys");
+    let path = dir.join("log.key");
+    let o = onus(&["keygen", "example.org/keys", "--out", path.to_str().unwrap()]);
+    assert_eq!(code(&o), 0);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("PRIVATE+KEY+example.org/keys+") && text.ends_with('\n') && text.lines().count() == 1, "{text}");
+    let (name, key) = onus::note::parse_signer_key(&text).unwrap();
+    let vkey = stdout(&o).lines().find_map(|l| l.strip_prefix("vkey:       ")).unwrap().to_string();
+    assert_eq!(onus::note::vkey(&name, &key.verifying_key().to_bytes()), vkey);
+
+    // The old format: the same seed as base64url, with name and secret lines.
+    use base64::Engine;
+    let old = dir.join("old.key");
+    let seed = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.to_bytes());
+    std::fs::write(&old, format!("onus secret key v1\nname: example.org/keys\nsecret: {seed}\n")).unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(&old, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let trace = dir.join("t.jsonl");
+    let o = onus(&["append", "--key", old.to_str().unwrap(), "--kind", "log", "--body", r#"{"origin":"example.org/keys","roster":[]}"#, trace.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("old onus key format") && stderr(&o).contains("onus convert-key"), "{}", stderr(&o));
+    let o = onus(&["convert-key", old.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), format!("vkey:       {vkey}"));
+    assert_eq!(std::fs::read_to_string(&old).unwrap(), text, "the same key, in the new format");
+    #[cfg(unix)]
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&old).unwrap().permissions()) & 0o777, 0o600);
+    let o = onus(&["seal", "--key", old.to_str().unwrap(), trace.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!stderr(&o).contains("old onus key format"));
+    assert_eq!(code(&onus(&["verify", "--key", &vkey, trace.to_str().unwrap()])), 0);
+    // Not a key file at all.
+    std::fs::write(&old, "hello\n").unwrap();
+    let o = onus(&["seal", "--key", old.to_str().unwrap(), trace.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("is not a key file"), "{}", stderr(&o));
+}

@@ -313,10 +313,7 @@ fn the_log_key_may_not_vote_and_ballots_may_not_predate_their_poll() {
     let t = now();
     // The log's own key, read from its key file.
     let text = std::fs::read_to_string(data.join("polls.key")).unwrap();
-    let secret = text.lines().find_map(|l| l.strip_prefix("secret: ")).unwrap();
-    use base64::Engine;
-    let seed: [u8; 32] = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(secret).unwrap().try_into().unwrap();
-    let log_key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let (_, log_key) = onus::note::parse_signer_key(&text).unwrap();
     let a = post(&url, &ballot(&log_key, &poll, 0, t).0);
     assert_eq!((a.status, a.code().as_str()), (422, "vote.log-key"), "{}", a.body);
     assert!(a.json()["message"].as_str().unwrap().contains("log's own key"), "{}", a.body);

@@ -10,10 +10,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// The public key (base64url) a key file holds, from its `public:` line.
+/// The public key (base64url) of the signer key a key file holds.
 fn key_file_public(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap();
-    text.lines().find_map(|l| l.strip_prefix("public: ")).unwrap_or_else(|| panic!("no public line in {text}")).to_string()
+    let (_, key) = onus::note::parse_signer_key(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    onus::statement::key_to_string(&key.verifying_key().to_bytes())
 }
 
 /// Starts on `data`, checks the log verifies under the key in polls.key, stops.
@@ -76,7 +77,7 @@ fn an_orphan_pending_key_is_reused_if_complete_else_moved_aside() {
     assert!(log.contains("re-using"), "{log}");
 
     // A torn one, and one for another name: moved aside, a new key made.
-    for (case, text) in [("torn", "onus secret key v1\nname: onus.local/polls\nsecret: AAAA"), ("other", "")] {
+    for (case, text) in [("torn", "PRIVATE+KEY+onus.local/polls+00000000+AQ"), ("other", "")] {
         let data = dir.join(case);
         std::fs::create_dir_all(&data).unwrap();
         let pending = data.join("polls.key.pending");

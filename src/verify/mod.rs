@@ -321,8 +321,3 @@ pub fn verify_bytes(trace: &[u8], opts: Options) -> Report {
     v.push(trace);
     v.finish()
 }
-
-#[cfg(not(target_arch = "wasm32"))]
-mod native;
-#[cfg(not(target_arch = "wasm32"))]
-pub use native::verify_reader;

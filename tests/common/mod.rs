@@ -4,7 +4,7 @@
 use ed25519_dalek::SigningKey;
 use onus::json::{self, Json, Numbers};
 use onus::statement::{self, key_to_string, Draft, Id};
-use onus::{demo, merkle, note, Options, Report};
+use onus::{merkle, note, Options, Report};
 
 pub const ORIGIN: &str = "test.onus.dev/log";
 pub const T0: i64 = 1_795_420_800; // 2026-11-23T08:00:00Z
@@ -70,10 +70,10 @@ impl Trace {
     /// Appends a checkpoint over every statement so far.
     pub fn seal(&mut self) {
         let n = self.note(self.leaves.len());
-        self.lines.push(demo::checkpoint_line(&n));
+        self.lines.push(note::checkpoint_line(&n));
     }
     pub fn checkpoint_note(&mut self, note: &str) {
-        self.lines.push(demo::checkpoint_line(note));
+        self.lines.push(note::checkpoint_line(note));
     }
     pub fn text(&self) -> String {
         let mut s = self.lines.join("\n");

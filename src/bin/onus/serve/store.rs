@@ -8,7 +8,7 @@
 
 use onus::json::Json;
 use onus::{merkle, note};
-use onus::statement::{self, Body, Draft, Hash, Id, Key};
+use onus::statement::{self, Draft, Hash, Id, Key};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -221,12 +221,8 @@ pub fn valid_log_name(name: &str) -> bool {
 /// A statement signed by a log key, as its canonical line, id and leaf hash;
 /// refused unless the core parses it back as a valid statement of that kind.
 pub fn signed_line(key: &ed25519_dalek::SigningKey, kind: &str, time: i64, refs: &[Id], body: Json) -> Result<(String, Id, Hash), String> {
-    let (line, id) = statement::sign_statement(key, &Draft { kind, time, refs, body });
-    let st = statement::parse_statement(line.as_bytes()).map_err(|e| format!("refusing to write a malformed {kind} statement: {e}"))?;
-    if let Body::Invalid(why) = &st.body {
-        return Err(format!("refusing to write the {kind} statement: {why} (FORMAT.md section 4)"));
-    }
-    Ok((line, id, merkle::leaf_hash(&st.id, &st.sig)))
+    let (line, st) = statement::sign_checked(key, &Draft { kind, time, refs, body })?;
+    Ok((line, st.id, merkle::leaf_hash(&st.id, &st.sig)))
 }
 
 fn s(v: &str) -> Json {
@@ -262,8 +258,8 @@ pub fn create_log(conn: &Connection, dir: &Path, name: &str, origin: &str, now: 
     let key = match reuse_pending(&pending, origin, now)? {
         Some(key) => key,
         None => {
-            let key = crate::keyfile::generate().map_err(|e| e.0)?;
-            crate::keyfile::write_new(&pending, origin, &key).map_err(|e| e.0)?;
+            let key = crate::keyfile::generate()?;
+            crate::keyfile::write_new(&pending, origin, &key)?;
             key
         }
     };
@@ -299,7 +295,7 @@ fn reuse_pending(pending: &Path, origin: &str, now: i64) -> Result<Option<ed2551
             return Ok(Some(k.key));
         }
         Ok(k) => format!("it is a key for {:?}, not {origin:?}", k.name),
-        Err(e) => e.0,
+        Err(e) => e,
     };
     let mut aside = pending.with_extension(format!("unused-{now}"));
     for i in 1.. {
@@ -309,7 +305,7 @@ fn reuse_pending(pending: &Path, origin: &str, now: i64) -> Result<Option<ed2551
         aside = pending.with_extension(format!("unused-{now}-{i}"));
     }
     std::fs::rename(pending, &aside).map_err(|e| format!("cannot move {} aside: {e}", pending.display()))?;
-    crate::keyfile::sync_parent(pending).map_err(|e| e.0)?;
+    crate::keyfile::sync_parent(pending)?;
     eprintln!("onus: WARNING: moved {} aside to {} ({why}); it was left by a start that stopped before its log was stored and signed nothing anyone saw", pending.display(), aside.display());
     Ok(None)
 }
@@ -317,7 +313,7 @@ fn reuse_pending(pending: &Path, origin: &str, now: i64) -> Result<Option<ed2551
 /// The pending key file becomes `NAME.key`, durably.
 fn finish_pending(pending: &Path, path: &Path) -> Result<(), String> {
     std::fs::rename(pending, path).map_err(|e| format!("cannot rename {} to {}: {e}", pending.display(), path.display()))?;
-    crate::keyfile::sync_parent(path).map_err(|e| e.0)
+    crate::keyfile::sync_parent(path)
 }
 
 /// The signing key of a log, from its key file (finishing a key file left
@@ -338,7 +334,7 @@ pub fn load_log_key(dir: &Path, log_name: &str, key_file: &str, public: &Key) ->
             }
         }
     }
-    let k = crate::keyfile::load(&path).map_err(|e| e.0)?;
+    let k = crate::keyfile::load(&path)?;
     if k.key.verifying_key().to_bytes() != *public {
         return Err(format!("{} does not hold the key of log {log_name}", path.display()));
     }

@@ -237,10 +237,7 @@ async fn log_info(AppState(app): AppState<App>, UrlPath(name): UrlPath<String>) 
 fn prepare(bytes: &[u8], delay: Duration) -> Result<(Statement, String), Refusal> {
     std::thread::sleep(delay);
     let malformed = |status: u16, why: String| Refusal::new(status, "statement.malformed", why);
-    let mut line = bytes;
-    if let Some(l) = line.strip_suffix(b"\n") {
-        line = l.strip_suffix(b"\r").unwrap_or(l);
-    }
+    let line = onus::verify::line_content(bytes);
     if line.len() > MAX_LINE_BYTES {
         return Err(malformed(413, format!("The statement is {} bytes, over the 1 MiB limit of a line (FORMAT.md section 2).", line.len())));
     }
@@ -266,11 +263,8 @@ fn prepare(bytes: &[u8], delay: Duration) -> Result<(Statement, String), Refusal
         return Err(Refusal::new(422, "body.invalid", format!("A ballot refers to exactly one statement, its poll; this one has {} refs.", st.refs.len())));
     }
     if let Err(e) = signature::verify_one(&st.actor, &st.id, &st.sig) {
-        let why = match e {
-            signature::SigError::BadKey => "The actor key is not a valid Ed25519 public key (malformed, non-canonical or weak).",
-            signature::SigError::Invalid => "The signature does not verify for this statement and actor key: sign the 32 bytes of the statement's id (FORMAT.md section 2) with the actor's key.",
-        };
-        return Err(Refusal::new(403, "statement.signature.invalid", why.into()));
+        let why = format!("The statement is refused: {}. Sign the 32 bytes of the statement's id (FORMAT.md section 2) with the actor's key.", e.explain());
+        return Err(Refusal::new(403, "statement.signature.invalid", why));
     }
     let canonical = String::from_utf8(ojson::canonical(&v)).expect("canonical JSON is UTF-8");
     Ok((st, canonical))

@@ -17,7 +17,7 @@ mod store;
 mod writer;
 
 use clap::{Args, Subcommand};
-use onus::demo::{POLL_OPTIONS, POLL_QUESTION};
+use onus::poll::{EXAMPLE_OPTIONS, EXAMPLE_QUESTION};
 use onus::statement::{self, format_time, id_to_hex, Id};
 use rusqlite::TransactionBehavior;
 use std::net::SocketAddr;
@@ -219,7 +219,7 @@ fn create_poll(data: &Path, log: &str, question: &str, options: &[String], close
         eprintln!("created log {log} (origin {}); its key is in {}", row.origin, data.join(&row.key_file).display());
     }
     let id = id_to_hex(&id);
-    println!("{id}");
+    say!("{id}");
     let state = if closes <= now { " (already past: the poll is closed from the start)" } else { "" };
     eprintln!("added poll {index} to log {log}; voting closes {}{state}", format_time(closes));
     eprintln!("widget: /poll.html?log=/logs/{log}&poll={id}  (a running `onus serve` picks the poll up within one seal interval)");
@@ -235,9 +235,9 @@ fn ensure_default(conn: &mut rusqlite::Connection, dir: &Path, origin_prefix: &s
     }
     let now = now();
     let (row, key, guard) = store::create_log(&tx, dir, DEFAULT_LOG, &format!("{origin_prefix}/{DEFAULT_LOG}"), now)?;
-    let options: Vec<String> = POLL_OPTIONS.iter().map(|s| s.to_string()).collect();
+    let options: Vec<String> = EXAMPLE_OPTIONS.iter().map(|s| s.to_string()).collect();
     let closes = now + EXAMPLE_POLL_DAYS * 86400;
-    let spec = store::PollSpec { question: POLL_QUESTION, options: &options, closes, show_results_always: false };
+    let spec = store::PollSpec { question: EXAMPLE_QUESTION, options: &options, closes, show_results_always: false };
     store::append_poll(&tx, &row, &key, &spec, now)?;
     tx.commit().map_err(store::sql)?;
     guard.keep()?;
@@ -386,19 +386,19 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
 
 fn announce(addr: SocketAddr, shared: &RwLock<state::State>, args: &ServeArgs) {
     let base = format!("http://{addr}");
-    println!("onus serve: listening on {base}");
-    println!("  data     {}", args.data.display());
-    println!("  page     {base}/");
+    say!("onus serve: listening on {base}");
+    say!("  data     {}", args.data.display());
+    say!("  page     {base}/");
     let s = shared.read().expect("state lock");
     for log in &s.logs {
         let logs_url = format!("/logs/{}", log.name);
         for p in &log.polls {
-            println!("  widget   {base}/poll.html?log={logs_url}&poll={}", id_to_hex(&p.id));
+            say!("  widget   {base}/poll.html?log={logs_url}&poll={}", id_to_hex(&p.id));
         }
-        println!("  trace    {base}{logs_url}/trace.jsonl");
-        println!("  check    onus verify {base}{logs_url}/trace.jsonl --key {}", log.vkey());
+        say!("  trace    {base}{logs_url}/trace.jsonl");
+        say!("  check    onus verify {base}{logs_url}/trace.jsonl --key {}", log.vkey());
     }
-    println!("  embed    <script src=\"{base}/embed.js\" data-log=\"{base}/logs/{DEFAULT_LOG}\" async></script>");
+    say!("  embed    <script src=\"{base}/embed.js\" data-log=\"{base}/logs/{DEFAULT_LOG}\" async></script>");
 }
 
 async fn shutdown_signal() {

@@ -1,11 +1,11 @@
-//! The native driver, pipelined: a reader thread frames the input into runs
+//! The native driver of the core's verifier, pipelined: a reader thread frames the input into runs
 //! of whole lines, `threads` threads run phase A on them, and the calling
 //! thread runs phase B in file order while they work. At most a fixed number
 //! of runs are in flight, so memory stays flat whatever the input's size.
 
-use super::{analyze, lines, Framer, LineOutcome, Options, Piece, Verifier};
-use crate::report::Report;
-use crate::signature::KeyCache;
+use onus::report::Report;
+use onus::signature::KeyCache;
+use onus::verify::{analyze, lines, Framer, LineOutcome, Options, Piece, Verifier};
 use std::collections::BTreeMap;
 use std::sync::mpsc::{channel, sync_channel};
 use std::sync::{Arc, Mutex};

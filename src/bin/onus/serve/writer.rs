@@ -312,7 +312,7 @@ impl Writer {
             let Some(key) = self.key_for(log) else { continue };
             let (size, root) = (log.size(), log.frontier.root());
             let signed = note::sign_note(&note::checkpoint_text(&log.origin, size, &root), &log.origin, &key);
-            let line = onus::demo::checkpoint_line(&signed);
+            let line = onus::note::checkpoint_line(&signed);
             if let Err(e) = store::insert_checkpoint(&self.conn, log.db_id, log.next_seq, size, &line) {
                 failed = Some(sql(e));
                 break;

@@ -1,0 +1,108 @@
+//! The command line: every command and option, with its help text (clap).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "onus", version, about = "Verify decentralized-AI traces: signatures, Merkle checkpoints, and who took responsibility.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Verify a trace. Exit 0 verified, 3 unsealed, 1 failed, 2 usage or I/O error.
+    Verify(VerifyArgs),
+    /// Create a key file (mode 0600, the C2SP signed-note signer key format) and print its public key and vkey.
+    Keygen {
+        /// The key's name; for a log key, the log's origin (e.g. example.org/onus/log-1).
+        name: String,
+        /// Where to write the key (default: NAME with '/' replaced, plus .key).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Rewrite a key file of the old onus format (`onus secret key v1`) in the C2SP signer key format.
+    ConvertKey {
+        /// The key file; it is replaced, with the same key, in one atomic step.
+        file: PathBuf,
+    },
+    /// Sign a statement and append it to a trace (created if missing).
+    Append {
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        kind: String,
+        /// Id of an earlier statement this one answers (repeatable).
+        #[arg(long = "ref")]
+        refs: Vec<String>,
+        /// The body as a JSON object.
+        #[arg(long)]
+        body: String,
+        /// The statement's time (RFC 3339 UTC); default now.
+        #[arg(long)]
+        time: Option<String>,
+        trace: PathBuf,
+    },
+    /// Append a checkpoint signed by the log key, covering every statement.
+    Seal {
+        #[arg(long)]
+        key: PathBuf,
+        trace: PathBuf,
+    },
+    /// Print a receipt proving statement INDEX is in the trace's latest checkpoint.
+    Prove { index: u64, trace: PathBuf },
+    /// Verify a receipt (file or -). Exit 0 verified, 3 no key given, 1 failed.
+    VerifyReceipt {
+        receipt: String,
+        /// The log's key (C2SP vkey or base64url key) to check the checkpoint's signer.
+        #[arg(long)]
+        key: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a realistic simulated network trace.
+    #[cfg(feature = "demo")]
+    Demo {
+        #[arg(long, default_value_t = 1000)]
+        statements: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Polls kept in a collector's data folder.
+    #[cfg(feature = "serve")]
+    Poll {
+        #[command(subcommand)]
+        command: crate::serve::PollCommand,
+    },
+    /// Run the collector: serves the page and keeps poll logs in SQLite.
+    #[cfg(feature = "serve")]
+    Serve(crate::serve::ServeArgs),
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// A trace file, an http(s) URL, or - for standard input.
+    pub trace: String,
+    /// Print the JSON report instead of a summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Pin the log key (a C2SP vkey or a base64url key); another key is an error.
+    #[arg(long)]
+    pub key: Option<String>,
+    /// A checkpoint you saw before, as SIZE:ROOTHEX (repeatable); a copy that does not contain it is an error.
+    #[arg(long)]
+    pub known: Vec<String>,
+    /// Check every signature alone with verify_strict (slower; see docs/FORMAT.md).
+    #[arg(long)]
+    pub one_by_one: bool,
+    /// Threads for parsing, hashing and signatures, 1 to 256 (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// For a URL: give up when the server sends nothing for this many seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+}

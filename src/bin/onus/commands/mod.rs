@@ -1,0 +1,7 @@
+//! One module per group of commands.
+
+pub mod author;
+#[cfg(feature = "demo")]
+pub mod demo;
+pub mod keys;
+pub mod verify;

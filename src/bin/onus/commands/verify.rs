@@ -1,0 +1,91 @@
+//! `onus verify` and `onus verify-receipt`.
+
+use crate::cli::VerifyArgs;
+use crate::input::{open_input, read_all, read_failure};
+use crate::output::{out, print_receipt, print_summary, Progress};
+use crate::pipeline::verify_reader;
+use crate::Fail;
+use onus::receipt::{self, ReceiptStatus};
+use onus::report::{Report, Status};
+use onus::signature::Mode;
+use onus::statement::{self, Key};
+use onus::verify::{KnownCheckpoint, Options};
+use std::io::Read;
+use std::time::Duration;
+
+/// Most threads `--threads` takes.
+const MAX_THREADS: usize = 256;
+
+pub fn verify(a: VerifyArgs) -> Result<u8, Fail> {
+    let opts = Options {
+        log_key: a.key.as_deref().map(parse_any_key).transpose()?,
+        signatures: if a.one_by_one { Mode::OneByOne } else { Mode::Batch },
+        known: a.known.iter().map(|k| parse_known(k)).collect::<Result<_, _>>()?,
+        keep_rows: false,
+    };
+    let threads = threads(a.threads)?;
+    let (input, size) = open_input(&a.trace, Duration::from_secs(a.timeout.max(1)))?;
+    let report = verify_with_progress(input, size, opts, threads)?;
+    if a.json {
+        out::json(&serde_json::to_string_pretty(&report)?);
+    } else {
+        print_summary(&report);
+    }
+    Ok(exit_code(report.status))
+}
+
+pub fn verify_receipt(file: &str, key: Option<&str>, json: bool) -> Result<u8, Fail> {
+    let text = read_all(file)?;
+    let key = key.map(parse_any_key).transpose()?;
+    let r = receipt::verify_receipt(&text, key.as_ref());
+    if json {
+        out::json(&serde_json::to_string_pretty(&r)?);
+    } else {
+        print_receipt(&r);
+    }
+    Ok(match r.status {
+        ReceiptStatus::Verified => 0,
+        ReceiptStatus::Unanchored => 3,
+        ReceiptStatus::Failed => 1,
+    })
+}
+
+fn exit_code(s: Status) -> u8 {
+    match s {
+        Status::Verified => 0,
+        Status::Unsealed => 3,
+        Status::Failed => 1,
+    }
+}
+
+/// `--threads`, validated; one per core by default.
+pub fn threads(given: Option<usize>) -> Result<usize, Fail> {
+    match given {
+        Some(t) if (1..=MAX_THREADS).contains(&t) => Ok(t),
+        Some(t) => Err(Fail(format!("--threads {t}: give 1 to {MAX_THREADS} (the default is one per core)"))),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
+fn parse_any_key(s: &str) -> Result<Key, Fail> {
+    onus::note::parse_any_key(s).map_err(|e| Fail(format!("--key: {e}")))
+}
+
+fn parse_known(s: &str) -> Result<KnownCheckpoint, Fail> {
+    let (size, root) = s.split_once(':').ok_or_else(|| Fail("--known takes SIZE:ROOTHEX".into()))?;
+    let size: u64 = size.parse().map_err(|_| Fail(format!("--known: {size:?} is not a size")))?;
+    statement::parse_hash(root).map_err(|e| Fail(format!("--known: {e}")))?;
+    // The origin is the trace's own: a known checkpoint only ever names its own log.
+    Ok(KnownCheckpoint { origin: String::new(), size, root: root.into() })
+}
+
+fn verify_with_progress(input: Box<dyn Read + Send>, size: Option<u64>, opts: Options, threads: usize) -> Result<Report, Fail> {
+    let bar = Progress::new(size, "bytes");
+    let result = verify_reader(input, opts, threads, |v| {
+        let (bytes, _, statements) = v.progress();
+        bar.set(bytes);
+        bar.message(format!("{statements} statements"));
+    });
+    bar.done();
+    result.map(|(report, _)| report).map_err(|e| read_failure("the trace", e))
+}
