@@ -3,6 +3,7 @@
 // 127.0.0.1 (port $PORT or 8080, or a free one when that is taken), and
 // prints the URLs. Ctrl+C stops it.
 import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -17,37 +18,33 @@ if (demo.status !== 0) {
   process.exit(1);
 }
 
-/** Starts `onus serve` on `port`; resolves to {child, url, lines} once it listens, or null if the port is taken. */
+/**
+ * Starts `onus serve` on `port`; resolves to {child, ready} once it says where it
+ * listens (`--ready-json -`: one JSON line on standard output), or to null when
+ * the port is taken.
+ */
 function serve(port) {
   return new Promise((resolve, reject) => {
-    const child = spawn(onus, ['serve', '--data', data, '--addr', `127.0.0.1:${port}`, '--www', www], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines = [];
+    const child = spawn(onus, ['serve', '--data', data, '--addr', `127.0.0.1:${port}`, '--www', www, '--ready-json', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const said = [];
     let settled = false;
-    const onLine = (line) => {
-      lines.push(line);
-      const m = line.match(/listening on (http:\/\/\S+)/);
-      if (m && !settled) {
+    const out = createInterface({ input: child.stdout });
+    out.on('line', (line) => {
+      if (!settled && line.startsWith('{')) {
         settled = true;
-        // Give the remaining lines of the banner a moment to arrive.
-        setTimeout(() => resolve({ child, url: m[1], lines }), 200);
+        out.close();
+        resolve({ child, ready: JSON.parse(line) });
       }
-    };
-    let buffered = '';
-    const feed = (chunk) => {
-      buffered += chunk;
-      let i;
-      while ((i = buffered.indexOf('\n')) >= 0) {
-        onLine(buffered.slice(0, i));
-        buffered = buffered.slice(i + 1);
-      }
-    };
-    child.stdout.on('data', feed);
-    child.stderr.on('data', feed);
+    });
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      said.push(line);
+      if (settled) console.error(line);
+    });
     child.on('exit', (code) => {
       if (settled) return;
       settled = true;
-      if (lines.some((l) => /in use|Address already/i.test(l))) resolve(null);
-      else reject(new Error(`onus serve exited with ${code}:\n${lines.join('\n')}`));
+      if (said.some((l) => /in use|Address already/i.test(l))) resolve(null);
+      else reject(new Error(`onus serve exited with ${code}:\n${said.join('\n')}`));
     });
   });
 }
@@ -58,24 +55,22 @@ if (!started) {
   console.log(`start: port ${wanted} is taken; using a free one`);
   started = await serve(0);
 }
-const { child, url, lines } = started;
-const widget = lines.map((l) => l.match(/widget\s+(\S+)/)?.[1]).find(Boolean);
-const embed = lines.map((l) => l.match(/embed\s+(<script.*)/)?.[1]).find(Boolean);
+const { child, ready } = started;
+const polls = ready.logs.find((l) => l.name === 'polls') ?? ready.logs[0];
 console.log(`
 Onus is running. Open the demo trace, verified in your browser:
 
-  ${url}/?trace=demo.jsonl
+  ${ready.url}/?trace=demo.jsonl
 
 Vote in the example poll (every browser recounts the ballots itself):
 
-  ${widget ?? `${url}/poll.html?log=/logs/polls`}
+  ${polls?.widgets[0] ?? `${ready.url}/poll.html?log=/logs/polls`}
 
 Embed that poll in any page:
 
-  ${embed ?? ''}
+  ${ready.embed}
 
-Or open ${url}/ to check your own trace. Data: ${data}. Ctrl+C stops it.`);
+Or open ${ready.url}/ to check your own trace. Data: ${ready.data}. Ctrl+C stops it.`);
 child.stdout.pipe(process.stdout);
-child.stderr.pipe(process.stderr);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill('SIGINT'));
 child.on('exit', (code) => process.exit(code ?? 0));

@@ -197,3 +197,26 @@ fn key_names_follow_the_one_name_rule() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--origin"));
 }
+
+/// `--ready-json FILE` says where the collector listens and what it serves,
+/// for scripts (scripts/start.mjs reads it instead of scraping the banner).
+#[test]
+fn ready_json_says_where_it_listens() {
+    let dir = tmpdir("ready");
+    let data = dir.join("data");
+    let file = dir.join("ready.json");
+    let mut s = Server::start(&data, &["--ready-json", file.to_str().unwrap()]);
+    let ready: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(ready["url"], s.base.as_str());
+    assert_eq!(ready["data"], data.display().to_string());
+    let polls = &ready["logs"][0];
+    assert_eq!(polls["name"], "polls");
+    assert_eq!(polls["origin"], "onus.local/polls");
+    assert_eq!(polls["vkey"], get(&s.url("/logs/polls")).json()["vkey"]);
+    let trace = get(polls["trace"].as_str().unwrap());
+    assert_eq!(trace.status, 200);
+    let widget = polls["widgets"][0].as_str().unwrap();
+    assert!(widget.starts_with(&format!("{}/poll.html?log=/logs/polls&poll=", s.base)), "{widget}");
+    assert!(ready["embed"].as_str().unwrap().contains(&format!("{}/embed.js", s.base)));
+    s.stop();
+}

@@ -50,6 +50,10 @@ pub struct ServeArgs {
     /// Origin prefix of logs created here: log NAME gets the origin PREFIX/NAME.
     #[arg(long, default_value = "onus.local")]
     pub origin: String,
+    /// Once listening, say where as JSON ({url, data, logs:[{name, origin, vkey, trace, widgets}], embed}):
+    /// into FILE, or as one line on standard output with `-` (for scripts; the banner stays as it is).
+    #[arg(long, value_name = "FILE")]
+    pub ready_json: Option<PathBuf>,
     /// Sign a checkpoint this often (milliseconds) while there are new statements.
     #[arg(long, default_value_t = 2000)]
     pub seal_ms: u64,
@@ -340,7 +344,7 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
     let result = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(&args.addr).await.map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        announce(addr, &shared, &args);
+        announce(addr, &shared, &args)?;
         let ticker = {
             let tx = tx.clone();
             let every = Duration::from_millis(args.seal_ms.max(50));
@@ -384,13 +388,12 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
     result
 }
 
-fn announce(addr: SocketAddr, shared: &RwLock<state::State>, args: &ServeArgs) {
+fn announce(addr: SocketAddr, shared: &RwLock<state::State>, args: &ServeArgs) -> Result<(), String> {
     let base = format!("http://{addr}");
     say!("onus serve: listening on {base}");
     say!("  data     {}", args.data.display());
     say!("  page     {base}/");
-    let s = shared.read().expect("state lock");
-    for log in &s.logs {
+    for log in &shared.read().expect("state lock").logs {
         let logs_url = format!("/logs/{}", log.name);
         for p in &log.polls {
             say!("  widget   {base}/poll.html?log={logs_url}&poll={}", id_to_hex(&p.id));
@@ -398,7 +401,42 @@ fn announce(addr: SocketAddr, shared: &RwLock<state::State>, args: &ServeArgs) {
         say!("  trace    {base}{logs_url}/trace.jsonl");
         say!("  check    onus verify {base}{logs_url}/trace.jsonl --key {}", log.vkey());
     }
-    say!("  embed    <script src=\"{base}/embed.js\" data-log=\"{base}/logs/{DEFAULT_LOG}\" async></script>");
+    say!("  embed    {}", embed_line(&base));
+    if let Some(path) = &args.ready_json {
+        let ready = ready_json(&base, shared, args).to_string();
+        if path.as_os_str() == "-" {
+            crate::output::out::json(&ready);
+        } else {
+            // Written whole, then renamed: a script never reads half of it.
+            let tmp = path.with_extension("tmp");
+            std::fs::write(&tmp, format!("{ready}\n")).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| format!("--ready-json {}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn embed_line(base: &str) -> String {
+    format!("<script src=\"{base}/embed.js\" data-log=\"{base}/logs/{DEFAULT_LOG}\" async></script>")
+}
+
+/// Where the collector listens and what it serves, for scripts (`--ready-json`).
+fn ready_json(base: &str, shared: &RwLock<state::State>, args: &ServeArgs) -> serde_json::Value {
+    let s = shared.read().expect("state lock");
+    let logs: Vec<serde_json::Value> = s
+        .logs
+        .iter()
+        .map(|log| {
+            let logs_url = format!("{base}/logs/{}", log.name);
+            serde_json::json!({
+                "name": log.name,
+                "origin": log.origin,
+                "vkey": log.vkey(),
+                "trace": format!("{logs_url}/trace.jsonl"),
+                "widgets": log.polls.iter().map(|p| format!("{base}/poll.html?log=/logs/{}&poll={}", log.name, id_to_hex(&p.id))).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    serde_json::json!({"url": base, "data": args.data.display().to_string(), "logs": logs, "embed": embed_line(base)})
 }
 
 async fn shutdown_signal() {
