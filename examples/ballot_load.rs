@@ -93,7 +93,7 @@ fn main() {
         }
     };
     let logs: serde_json::Value = serde_json::from_str(&ureq::get(&format!("{base}/logs/polls")).call().unwrap().into_string().unwrap()).unwrap();
-    let poll: Id = statement::parse_hash(logs["polls"][0]["id"].as_str().expect("log polls has a poll")).unwrap();
+    let poll: Id = statement::parse_id(logs["polls"][0]["id"].as_str().expect("log polls has a poll")).unwrap();
     let start_size = logs["statements"].as_u64().unwrap();
 
     // Sign every ballot first, on all cores.

@@ -8,7 +8,7 @@
 use ed25519_dalek::SigningKey;
 use onus::json::Json;
 use onus::merkle::Frontier;
-use onus::statement::{self, key_to_string, Draft};
+use onus::statement::{self, key_to_string, Draft, Key};
 use onus::{merkle, note};
 use std::io::{BufWriter, Write};
 
@@ -36,7 +36,7 @@ fn main() {
             let origin = "hostile.onus.dev/kinds";
             let log = SigningKey::from_bytes(&[7; 32]);
             let actor = SigningKey::from_bytes(&[8; 32]);
-            let roster = format!(r#"[{{"key":"{}","name":"a","role":"compute"}}]"#, key_to_string(&actor.verifying_key().to_bytes()));
+            let roster = format!(r#"[{{"key":"{}","name":"a","role":"compute"}}]"#, key_to_string(&Key::of(&actor)));
             let genesis = Json::Obj(vec![("origin".into(), Json::Str(origin.into())), ("roster".into(), onus::json::parse(roster.as_bytes(), onus::json::Numbers::SafeIntegers).unwrap())]);
             let mut frontier = Frontier::default();
             let mut emit = |key: &SigningKey, kind: &str, body: Json, time: i64, out: &mut BufWriter<_>| {

@@ -10,7 +10,7 @@
 use crate::json::Json;
 use crate::merkle::{self, Frontier};
 use crate::note;
-use crate::statement::{self, format_time, id_to_hex, key_to_string, Id};
+use crate::statement::{self, format_time, id_to_hex, key_to_string, Id, Key, Sig};
 use ed25519_dalek::{Signer, SigningKey};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -114,7 +114,7 @@ impl Gen {
         let members = vec![
             ("v".to_string(), Json::Int(1)),
             ("kind".to_string(), s(kind)),
-            ("actor".to_string(), s(&key_to_string(&actor.to_bytes()))),
+            ("actor".to_string(), s(&key_to_string(&Key(actor.to_bytes())))),
             ("time".to_string(), s(&format_time(self.time))),
             ("refs".to_string(), Json::Arr(refs.iter().map(|r| s(&id_to_hex(r))).collect())),
             ("body".to_string(), body),
@@ -130,7 +130,7 @@ impl Gen {
         Json::Arr(
             self.members[range]
                 .iter()
-                .map(|m| obj(&[("key", s(&key_to_string(&m.key.verifying_key().to_bytes()))), ("name", s(&m.name)), ("role", s(m.role))]))
+                .map(|m| obj(&[("key", s(&key_to_string(&Key::of(&m.key)))), ("name", s(&m.name)), ("role", s(m.role))]))
                 .collect(),
         )
     }
@@ -158,7 +158,7 @@ impl Gen {
         let input = self.hash();
         let req = self.emit(requester, "request", &[], obj(&[("model", s(&model_name)), ("input", input), ("params", obj(&[("max_tokens", Json::Int(512)), ("temperature", s("0.7"))]))]));
         let node = self.pick("compute");
-        let node_key = key_to_string(&self.members[node].key.verifying_key().to_bytes());
+        let node_key = key_to_string(&Key::of(&self.members[node].key));
         self.tick(2);
         // Occasionally a node never answers.
         if self.chance(0.004) {
@@ -312,14 +312,14 @@ pub fn write_demo(out: &mut impl Write, n: u64, seed: u64, threads: usize, mut p
         progress(written);
     }
     out.flush()?;
-    let pk = log_key.verifying_key().to_bytes();
+    let pk = Key::of(&log_key);
     Ok(Summary { statements: written, checkpoints, log_key: key_to_string(&pk), vkey: note::vkey(DEMO_ORIGIN, &pk) })
 }
 
 fn sign_all(chunk: &[Unsigned], members: &[Member], log: &SigningKey, threads: usize) -> Vec<(String, statement::Hash)> {
     let sign_one = |u: &Unsigned| {
         let key = if u.signer == usize::MAX { log } else { &members[u.signer].key };
-        let sig = key.sign(&u.id).to_bytes();
+        let sig = Sig(key.sign(&u.id.0).to_bytes());
         let mut members = u.obj.clone();
         members.push(("sig".into(), s(&statement::sig_to_string(&sig))));
         let line = String::from_utf8(crate::json::canonical(&Json::Obj(members))).expect("UTF-8");

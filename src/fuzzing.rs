@@ -18,12 +18,12 @@ pub fn line(data: &[u8]) {
 pub fn note(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let _ = note::parse_checkpoint(text);
-    let _ = note::verify_checkpoint(text, "example.org/log", &[7; 32]);
+    let _ = note::verify_checkpoint(text, "example.org/log", &crate::types::Key([7; 32]));
     let _ = note::parse_vkey(text);
 }
 
 /// The receipt parser and verifier on arbitrary bytes.
 pub fn receipt(data: &[u8]) {
     let _ = receipt::verify_receipt(data, None);
-    let _ = receipt::verify_receipt(data, Some(&[7; 32]));
+    let _ = receipt::verify_receipt(data, Some(&crate::types::Key([7; 32])));
 }

@@ -15,6 +15,7 @@ pub mod receipt;
 pub mod report;
 pub mod signature;
 pub mod statement;
+pub mod types;
 pub mod verify;
 
 /// A simulated network, written as a trace (tests, benchmarks, `onus demo`).

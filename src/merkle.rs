@@ -11,22 +11,22 @@ pub const NODE_PREFIX: u8 = 0x01;
 pub fn leaf_hash(id: &Id, sig: &Sig) -> Hash {
     let mut h = blake3::Hasher::new();
     h.update(&[LEAF_PREFIX]);
-    h.update(id);
-    h.update(sig);
-    *h.finalize().as_bytes()
+    h.update(&id.0);
+    h.update(&sig.0);
+    Hash(*h.finalize().as_bytes())
 }
 
 /// `BLAKE3(0x01 || left || right)`.
 pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
     let mut buf = [0u8; 65];
     buf[0] = NODE_PREFIX;
-    buf[1..33].copy_from_slice(left);
-    buf[33..].copy_from_slice(right);
-    *blake3::hash(&buf).as_bytes()
+    buf[1..33].copy_from_slice(&left.0);
+    buf[33..].copy_from_slice(&right.0);
+    Hash(*blake3::hash(&buf).as_bytes())
 }
 
 pub fn empty_root() -> Hash {
-    *blake3::hash(b"").as_bytes()
+    Hash(*blake3::hash(b"").as_bytes())
 }
 
 /// Largest power of two smaller than `n` (n >= 2).
@@ -238,9 +238,10 @@ pub fn verify_consistency(old_size: u64, new_size: u64, old_root: &Hash, new_roo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::statement::{Id, Sig};
 
     fn leaves(n: usize) -> Vec<Hash> {
-        (0..n).map(|i| leaf_hash(&[i as u8; 32], &[(i >> 8) as u8; 64])).collect()
+        (0..n).map(|i| leaf_hash(&Id([i as u8; 32]), &Sig([(i >> 8) as u8; 64]))).collect()
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use crate::report::quoted;
 use crate::signature;
-use crate::statement::{Hash, Key};
+use crate::statement::{Hash, Key, Sig};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use ed25519_dalek::{Signer, SigningKey};
@@ -22,14 +22,14 @@ pub fn key_id(name: &str, key: &Key) -> [u8; 4] {
     let mut h = Sha256::new();
     h.update(name.as_bytes());
     h.update([b'\n', ED25519_ALG]);
-    h.update(key);
+    h.update(key.0);
     h.finalize()[..4].try_into().expect("4 bytes")
 }
 
 /// The C2SP verifier key string `<name>+<hex key id>+<base64(0x01 || key)>`.
 pub fn vkey(name: &str, key: &Key) -> String {
     let mut k = vec![ED25519_ALG];
-    k.extend_from_slice(key);
+    k.extend_from_slice(&key.0);
     format!("{name}+{}+{}", hex::encode(key_id(name, key)), STANDARD.encode(k))
 }
 
@@ -53,7 +53,7 @@ pub fn parse_vkey(s: &str) -> Result<(String, Key), String> {
     if raw.len() != 33 || raw[0] != ED25519_ALG {
         return Err("the verifier key is not an Ed25519 key (0x01 followed by 32 bytes)".into());
     }
-    let key: Key = raw[1..].try_into().expect("32 bytes");
+    let key = Key::from_slice(&raw[1..]).expect("32 bytes");
     if hex::encode(key_id(name, &key)) != id {
         return Err(format!("the verifier key's id {id} does not match its name and key"));
     }
@@ -82,7 +82,7 @@ pub fn checkpoint_line(note: &str) -> String {
 /// `PRIVATE+KEY+<name>+<hex key id>+<base64(0x01 || seed)>`, as
 /// `golang.org/x/mod/sumdb/note` writes and reads it.
 pub fn signer_key(name: &str, key: &SigningKey) -> String {
-    let id = key_id(name, &key.verifying_key().to_bytes());
+    let id = key_id(name, &Key::of(key));
     let mut raw = vec![ED25519_ALG];
     raw.extend_from_slice(&key.to_bytes());
     format!("{SIGNER_KEY_PREFIX}{name}+{}+{}", hex::encode(id), STANDARD.encode(raw))
@@ -107,7 +107,7 @@ pub fn parse_signer_key(text: &str) -> Result<(String, SigningKey), String> {
         return Err("the signer key is not an Ed25519 key (0x01 followed by a 32-byte seed)".into());
     }
     let key = SigningKey::from_bytes(&raw[1..].try_into().expect("32 bytes"));
-    if hex::encode(key_id(name, &key.verifying_key().to_bytes())) != id {
+    if hex::encode(key_id(name, &Key::of(&key))) != id {
         return Err(format!("the signer key's id {} does not match its name and key", quoted(id)));
     }
     Ok((name.to_string(), key))
@@ -116,7 +116,7 @@ pub fn parse_signer_key(text: &str) -> Result<(String, SigningKey), String> {
 /// Signs `text` (which must end in a newline) as the key named `name`.
 pub fn sign_note(text: &str, name: &str, key: &SigningKey) -> String {
     assert!(text.ends_with('\n'), "note text must end with a newline");
-    let pubkey = key.verifying_key().to_bytes();
+    let pubkey = Key::of(key);
     let mut blob = key_id(name, &pubkey).to_vec();
     blob.extend_from_slice(&key.sign(text.as_bytes()).to_bytes());
     format!("{text}\n{SIG_PREFIX}{name} {}\n", STANDARD.encode(blob))
@@ -132,7 +132,7 @@ pub struct Checkpoint {
 
 /// The note text of a checkpoint.
 pub fn checkpoint_text(origin: &str, size: u64, root: &Hash) -> String {
-    format!("{origin}\n{size}\n{}\n", STANDARD.encode(root))
+    format!("{origin}\n{size}\n{}\n", STANDARD.encode(root.0))
 }
 
 /// Why a checkpoint is refused; each maps to one finding code.
@@ -171,7 +171,7 @@ impl CheckpointError {
 struct NoteSig {
     name: String,
     key_id: [u8; 4],
-    sig: [u8; 64],
+    sig: Sig,
 }
 
 fn split_note(note: &str) -> Result<(&str, Vec<NoteSig>), String> {
@@ -204,7 +204,7 @@ fn split_note(note: &str) -> Result<(&str, Vec<NoteSig>), String> {
         }
         // Lines of other algorithms or lengths are other keys' business: skip them.
         if blob.len() == 68 {
-            sigs.push(NoteSig { name: name.into(), key_id: blob[..4].try_into().expect("4"), sig: blob[4..].try_into().expect("64") });
+            sigs.push(NoteSig { name: name.into(), key_id: blob[..4].try_into().expect("4"), sig: Sig::from_slice(&blob[4..]).expect("64") });
         }
     }
     if sigs.is_empty() && sig_block.len() <= 1 {
@@ -231,7 +231,7 @@ fn parse_checkpoint_text(text: &str) -> Result<Checkpoint, String> {
     }
     let size: u64 = size_s.parse().map_err(|_| format!("tree size {size_s} is too large"))?;
     let root = STANDARD.decode(lines[2]).ok().filter(|r| r.len() == 32 && STANDARD.encode(r) == lines[2]);
-    let root: Hash = root.ok_or_else(|| format!("root {} is not standard base64 of 32 bytes", quoted(lines[2])))?.try_into().expect("32");
+    let root = root.and_then(|r| Hash::from_slice(&r)).ok_or_else(|| format!("root {} is not standard base64 of 32 bytes", quoted(lines[2])))?;
     Ok(Checkpoint { origin: origin.into(), size, root })
 }
 
@@ -266,17 +266,17 @@ mod tests {
     #[test]
     fn vkey_round_trips_and_signed_note_verifies() {
         let sk = SigningKey::from_bytes(&[9u8; 32]);
-        let pk = sk.verifying_key().to_bytes();
+        let pk = Key::of(&sk);
         let v = vkey("example.org/log", &pk);
         assert_eq!(parse_vkey(&v).unwrap(), ("example.org/log".to_string(), pk));
-        let note = sign_note(&checkpoint_text("example.org/log", 5, &[1; 32]), "example.org/log", &sk);
+        let note = sign_note(&checkpoint_text("example.org/log", 5, &Hash([1; 32])), "example.org/log", &sk);
         let cp = verify_checkpoint(&note, "example.org/log", &pk).unwrap();
         assert_eq!(cp.size, 5);
         // An unknown key's line is ignored; the log's line still verifies.
         let other = SigningKey::from_bytes(&[3u8; 32]);
-        let two = format!("{}{}", note, sign_note(&checkpoint_text("example.org/log", 5, &[1; 32]), "witness", &other).split("\n\n").nth(1).unwrap());
+        let two = format!("{}{}", note, sign_note(&checkpoint_text("example.org/log", 5, &Hash([1; 32])), "witness", &other).split("\n\n").nth(1).unwrap());
         assert!(verify_checkpoint(&two, "example.org/log", &pk).is_ok());
-        assert_eq!(verify_checkpoint(&note, "example.org/log", &[5; 32]), Err(CheckpointError::SignatureMissing));
+        assert_eq!(verify_checkpoint(&note, "example.org/log", &Key([5; 32])), Err(CheckpointError::SignatureMissing));
     }
 
     #[test]
@@ -286,7 +286,7 @@ mod tests {
         let vk = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
         let (name, key) = parse_signer_key(skey).unwrap();
         assert_eq!(name, "PeterNeumann");
-        assert_eq!(vkey(&name, &key.verifying_key().to_bytes()), vk);
+        assert_eq!(vkey(&name, &Key::of(&key)), vk);
         assert_eq!(signer_key(&name, &key), skey);
         assert!(parse_signer_key(&skey.replace("c74f20a3", "c74f20a4")).unwrap_err().contains("does not match"));
         assert!(parse_signer_key("PRIVATE+KEY+a b+00000000+AQ==").is_err());

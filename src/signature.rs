@@ -10,6 +10,7 @@
 //! only the key's holder can, and [`Mode::OneByOne`] removes even that gap.
 
 use curve25519_dalek::scalar::Scalar;
+use crate::types::{Id, Key, Sig};
 use ed25519_dalek::{Signature, VerifyingKey};
 
 /// How signatures are checked.
@@ -54,9 +55,9 @@ impl SigError {
 
 /// Checks one signature with `verify_strict`, also refusing keys that are
 /// non-canonical encodings or weak (small order), as FORMAT.md section 1 says.
-pub fn verify_one(key: &[u8; 32], msg: &[u8], sig: &[u8; 64]) -> Result<(), SigError> {
-    let vk = strict_key(key).ok_or(SigError::BadKey)?;
-    vk.verify_strict(msg, &Signature::from_bytes(sig)).map_err(|_| SigError::Invalid)
+pub fn verify_one(key: &Key, msg: &[u8], sig: &Sig) -> Result<(), SigError> {
+    let vk = strict_key(&key.0).ok_or(SigError::BadKey)?;
+    vk.verify_strict(msg, &Signature::from_bytes(&sig.0)).map_err(|_| SigError::Invalid)
 }
 
 /// A key accepted by the strict rules: canonical encoding, not small order, a
@@ -111,9 +112,10 @@ fn batch_safe_signature(sig: &[u8; 64]) -> bool {
 /// One signature to check: the message is always a 32-byte statement id.
 #[derive(Clone, Copy)]
 pub struct Item<'a> {
-    pub key: &'a [u8; 32],
-    pub msg: &'a [u8; 32],
-    pub sig: &'a [u8; 64],
+    pub key: &'a Key,
+    /// A statement's id is what its actor signs (FORMAT.md section 2).
+    pub msg: &'a Id,
+    pub sig: &'a Sig,
 }
 
 /// Remembers which keys passed the (costly) batch key checks. A key met for
@@ -122,7 +124,7 @@ pub struct Item<'a> {
 /// batch saves for a key used once.
 #[derive(Default)]
 pub struct KeyCache {
-    keys: hashbrown::HashMap<[u8; 32], KeyState>,
+    keys: hashbrown::HashMap<Key, KeyState>,
 }
 
 #[derive(Clone, Copy)]
@@ -133,7 +135,7 @@ enum KeyState {
 
 impl KeyCache {
     /// The key for batching, or None when this signature should be checked alone.
-    fn get(&mut self, key: &[u8; 32]) -> Option<VerifyingKey> {
+    fn get(&mut self, key: &Key) -> Option<VerifyingKey> {
         if self.keys.len() > 100_000 {
             self.keys.clear(); // a trace with a key per statement must not grow this without bound
         }
@@ -143,7 +145,7 @@ impl KeyCache {
                 None
             }
             Some(KeyState::SeenOnce) => {
-                let vk = batch_safe_key(key);
+                let vk = batch_safe_key(&key.0);
                 self.keys.insert(*key, KeyState::Checked(vk));
                 vk
             }
@@ -157,7 +159,7 @@ pub fn verify_all(items: &[Item], mode: Mode, cache: &mut KeyCache) -> Vec<Resul
     let mut out = vec![Err(SigError::Invalid); items.len()];
     if mode == Mode::OneByOne {
         for (o, it) in out.iter_mut().zip(items) {
-            *o = verify_one(it.key, it.msg, it.sig);
+            *o = verify_one(it.key, &it.msg.0, it.sig);
         }
         return out;
     }
@@ -167,10 +169,10 @@ pub fn verify_all(items: &[Item], mode: Mode, cache: &mut KeyCache) -> Vec<Resul
     for (i, it) in items.iter().enumerate() {
         let vk = cache.get(it.key);
         vks.push(vk);
-        if vk.is_some() && batch_safe_signature(it.sig) {
+        if vk.is_some() && batch_safe_signature(&it.sig.0) {
             batchable.push(i);
         } else {
-            out[i] = verify_one(it.key, it.msg, it.sig);
+            out[i] = verify_one(it.key, &it.msg.0, it.sig);
         }
     }
     for group in batchable.chunks(BATCH) {
@@ -184,12 +186,12 @@ pub fn verify_all(items: &[Item], mode: Mode, cache: &mut KeyCache) -> Vec<Resul
 fn check_group(items: &[Item], vks: &[Option<VerifyingKey>], group: &[usize], out: &mut [Result<(), SigError>]) {
     if group.len() <= BISECT_MIN {
         for &i in group {
-            out[i] = verify_one(items[i].key, items[i].msg, items[i].sig);
+            out[i] = verify_one(items[i].key, &items[i].msg.0, items[i].sig);
         }
         return;
     }
-    let msgs: Vec<&[u8]> = group.iter().map(|&i| &items[i].msg[..]).collect();
-    let sigs: Vec<Signature> = group.iter().map(|&i| Signature::from_bytes(items[i].sig)).collect();
+    let msgs: Vec<&[u8]> = group.iter().map(|&i| &items[i].msg.0[..]).collect();
+    let sigs: Vec<Signature> = group.iter().map(|&i| Signature::from_bytes(&items[i].sig.0)).collect();
     let keys: Vec<VerifyingKey> = group.iter().map(|&i| vks[i].expect("batchable keys are valid")).collect();
     if ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok() {
         for &i in group {
@@ -211,12 +213,12 @@ mod tests {
     fn bisection_names_exactly_the_bad_signatures() {
         let keys: Vec<SigningKey> = (1..=5u8).map(|i| SigningKey::from_bytes(&[i; 32])).collect();
         let n = 2 * BATCH + 37;
-        let msgs: Vec<[u8; 32]> = (0..n).map(|i| blake3::hash(&(i as u64).to_le_bytes()).into()).collect();
-        let pks: Vec<[u8; 32]> = (0..n).map(|i| keys[i % 5].verifying_key().to_bytes()).collect();
-        let mut sigs: Vec<[u8; 64]> = (0..n).map(|i| keys[i % 5].sign(&msgs[i]).to_bytes()).collect();
+        let msgs: Vec<Id> = (0..n).map(|i| Id(blake3::hash(&(i as u64).to_le_bytes()).into())).collect();
+        let pks: Vec<Key> = (0..n).map(|i| Key::of(&keys[i % 5])).collect();
+        let mut sigs: Vec<Sig> = (0..n).map(|i| Sig(keys[i % 5].sign(&msgs[i].0).to_bytes())).collect();
         let bad = [0, 3, BATCH / 2, BATCH / 2 + 1, BATCH + 9, n - 1];
         for &b in &bad {
-            sigs[b][40] ^= 1;
+            sigs[b].0[40] ^= 1;
         }
         let items: Vec<Item> = (0..n).map(|i| Item { key: &pks[i], msg: &msgs[i], sig: &sigs[i] }).collect();
         for mode in [Mode::Batch, Mode::OneByOne] {

@@ -221,7 +221,7 @@ impl TraceVerifier {
     /// Statement index of a hex id, if it is in the log.
     #[wasm_bindgen(js_name = indexOf)]
     pub fn index_of(&self, id_hex: &str) -> Option<u32> {
-        parse_hash(id_hex).ok().and_then(|id| self.inner.index_of(&id)).map(|i| i as u32)
+        statement::parse_id(id_hex).ok().and_then(|id| self.inner.index_of(&id)).map(|i| i as u32)
     }
 
     /// Statements whose body may commit to a BLAKE3 hash (hex): candidates, to
@@ -317,7 +317,7 @@ struct DraftView {
 pub fn draft_statement(kind: &str, actor: &str, time: &str, refs: Vec<String>, body: &str) -> Result<JsValue, JsError> {
     let actor = statement::parse_key(actor).map_err(|e| JsError::new(&format!("actor: {e}")))?;
     let time = statement::parse_time(time).map_err(|e| JsError::new(&e))?;
-    let refs = refs.iter().map(|r| parse_hash(r)).collect::<Result<Vec<_>, _>>().map_err(|e| JsError::new(&format!("refs: {e}")))?;
+    let refs = refs.iter().map(|r| statement::parse_id(r)).collect::<Result<Vec<_>, _>>().map_err(|e| JsError::new(&format!("refs: {e}")))?;
     let body = crate::json::parse(body.as_bytes(), crate::json::Numbers::SafeIntegers).map_err(|e| JsError::new(&format!("body: {e}")))?;
     let (obj, id) = statement::unsigned(&actor, &statement::Draft { kind, time, refs: &refs, body });
     to_js(&DraftView { id: id_to_hex(&id), unsigned: String::from_utf8(crate::json::canonical(&obj)).expect("UTF-8") })
@@ -328,6 +328,6 @@ pub fn draft_statement(kind: &str, actor: &str, time: &str, refs: Vec<String>, b
 #[wasm_bindgen(js_name = signedStatement)]
 pub fn signed_statement(unsigned: &str, sig: &[u8]) -> Result<String, JsError> {
     let obj = crate::json::parse(unsigned.as_bytes(), crate::json::Numbers::SafeIntegers).map_err(|e| JsError::new(&e.to_string()))?;
-    let sig: [u8; 64] = sig.try_into().map_err(|_| JsError::new("an Ed25519 signature is 64 bytes"))?;
+    let sig = crate::types::Sig::from_slice(sig).ok_or_else(|| JsError::new("an Ed25519 signature is 64 bytes"))?;
     statement::attach_checked(obj, &sig).map(|(line, _)| line).map_err(|e| JsError::new(&e))
 }

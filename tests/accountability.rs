@@ -9,7 +9,7 @@ const IN: &str = r#"{"model":"m","input":"11111111111111111111111111111111111111
 const OUT: &str = r#"{"output":"2222222222222222222222222222222222222222222222222222222222222222"}"#;
 const OUT2: &str = r#"{"output":"3333333333333333333333333333333333333333333333333333333333333333"}"#;
 
-fn job(t: &mut Trace) -> ([u8; 32], [u8; 32]) {
+fn job(t: &mut Trace) -> (onus::statement::Id, onus::statement::Id) {
     let req = t.add(&key(1), "request", &[], IN);
     let comp = t.add(&key(2), "compute", &[req], OUT);
     (req, comp)

@@ -373,7 +373,7 @@ fn key_files_are_c2sp_signer_keys_and_old_ones_convert() {
     assert!(text.starts_with("PRIVATE+KEY+example.org/keys+") && text.ends_with('\n') && text.lines().count() == 1, "{text}");
     let (name, key) = onus::note::parse_signer_key(&text).unwrap();
     let vkey = stdout(&o).lines().find_map(|l| l.strip_prefix("vkey:       ")).unwrap().to_string();
-    assert_eq!(onus::note::vkey(&name, &key.verifying_key().to_bytes()), vkey);
+    assert_eq!(onus::note::vkey(&name, &onus::types::Key::of(&key)), vkey);
 
     // The old format: the same seed as base64url, with name and secret lines.
     use base64::Engine;

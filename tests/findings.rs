@@ -4,6 +4,7 @@
 mod common;
 use common::*;
 use onus::report::{Code, Severity, Status};
+use onus::types::{Hash, Id, Key, Sig};
 use onus::verify::KnownCheckpoint;
 use onus::Options;
 
@@ -125,7 +126,7 @@ fn statement_signature_invalid() {
 fn statement_sig_by(k: &ed25519_dalek::SigningKey, line: &str) -> String {
     use ed25519_dalek::Signer;
     let st = onus::statement::parse_statement(line.as_bytes()).unwrap();
-    let sig = onus::statement::sig_to_string(&k.sign(&st.id).to_bytes());
+    let sig = onus::statement::sig_to_string(&Sig(k.sign(&st.id.0).to_bytes()));
     line.replace(&onus::statement::sig_to_string(&st.sig), &sig)
 }
 
@@ -160,10 +161,10 @@ fn log_genesis_invalid() {
 #[test]
 fn log_key_mismatch() {
     let t = sealed();
-    let r = t.verify_with(Options { log_key: Some(key(7).verifying_key().to_bytes()), ..Options::default() });
+    let r = t.verify_with(Options { log_key: Some(Key::of(&key(7))), ..Options::default() });
     assert_eq!(r.status, Status::Failed);
     has(&r, "log.key.mismatch", 1, Some(0));
-    let ok = t.verify_with(Options { log_key: Some(t.log.verifying_key().to_bytes()), ..Options::default() });
+    let ok = t.verify_with(Options { log_key: Some(Key::of(&t.log)), ..Options::default() });
     assert_eq!(ok.status, Status::Verified);
 }
 
@@ -201,7 +202,7 @@ fn roster_changes_by_the_log_key_apply() {
 #[test]
 fn ref_dangling_and_forward() {
     let mut t = sealed();
-    let missing = [0xab; 32];
+    let missing = Id([0xab; 32]);
     t.add(&key(2), "compute", &[missing], r#"{"output":"2222222222222222222222222222222222222222222222222222222222222222"}"#);
     // A statement that refers to one placed after it.
     let mut later = Trace::new();
@@ -280,7 +281,7 @@ fn checkpoint_findings() {
 
     // Origin mismatch: a checkpoint of another log.
     let mut t = sealed();
-    let foreign = onus::note::sign_note(&onus::note::checkpoint_text("other.example/log", 3, &[0; 32]), "other.example/log", &t.log);
+    let foreign = onus::note::sign_note(&onus::note::checkpoint_text("other.example/log", 3, &Hash([0; 32])), "other.example/log", &t.log);
     t.checkpoint_note(&foreign);
     has(&t.verify(), "checkpoint.origin.mismatch", 5, None);
 
@@ -345,7 +346,7 @@ fn checkpoint_inconsistent_when_forked() {
     let t = sealed();
     let r = t.verify();
     let root = r.sealed.as_ref().unwrap().root.clone();
-    let known = |root: String| Options { known: vec![KnownCheckpoint { origin: ORIGIN.into(), size: 3, root }], ..Options::default() };
+    let known = |root: String| Options { known: vec![KnownCheckpoint { origin: ORIGIN.into(), size: 3, root: Hash::parse(&root).unwrap() }], ..Options::default() };
     assert_eq!(t.verify_with(known(root.clone())).status, Status::Verified);
     let other = "00".repeat(32);
     let forked = t.verify_with(known(other));
@@ -353,8 +354,8 @@ fn checkpoint_inconsistent_when_forked() {
     has(&forked, "checkpoint.inconsistent", 0, Some(2));
     assert!(forked.findings[0].message.contains("forked"), "{}", forked.findings[0].message);
     // Checkpoints of other logs are ignored; one of this log among them still counts.
-    let other_log = KnownCheckpoint { origin: "elsewhere.example/log".into(), size: 2, root: "00".repeat(32) };
-    let mixed = Options { known: vec![other_log.clone(), KnownCheckpoint { origin: ORIGIN.into(), size: 2, root: "11".repeat(32) }], ..Options::default() };
+    let other_log = KnownCheckpoint { origin: "elsewhere.example/log".into(), size: 2, root: Hash([0; 32]) };
+    let mixed = Options { known: vec![other_log.clone(), KnownCheckpoint { origin: ORIGIN.into(), size: 2, root: Hash([0x11; 32]) }], ..Options::default() };
     has(&t.verify_with(mixed), "checkpoint.inconsistent", 0, Some(1));
     assert_eq!(t.verify_with(Options { known: vec![other_log], ..Options::default() }).status, Status::Verified);
 }
@@ -372,7 +373,7 @@ fn checkpoint_inconsistent_when_rolled_back() {
     // The rolled-back copy: the first three statements, with a valid checkpoint of its own.
     let short = sealed();
     assert_eq!(short.verify().status, Status::Verified);
-    let known = Options { known: vec![KnownCheckpoint { origin: ORIGIN.into(), size: 5, root: seen.root.clone() }], ..Options::default() };
+    let known = Options { known: vec![KnownCheckpoint { origin: ORIGIN.into(), size: 5, root: Hash::parse(&seen.root).unwrap() }], ..Options::default() };
     let r = short.verify_with(known.clone());
     assert_eq!(r.status, Status::Failed, "{:?}", codes(&r));
     has(&r, "checkpoint.inconsistent", 0, None);
@@ -381,12 +382,12 @@ fn checkpoint_inconsistent_when_rolled_back() {
     // The whole log still verifies against what was seen.
     assert_eq!(long.verify_with(known).status, Status::Verified);
     // An absurd size is not skipped either.
-    let huge = Options { known: vec![KnownCheckpoint { origin: String::new(), size: 1 << 63, root: "ab".repeat(32) }], ..Options::default() };
+    let huge = Options { known: vec![KnownCheckpoint { origin: String::new(), size: 1 << 63, root: Hash([0xab; 32]) }], ..Options::default() };
     let r = short.verify_with(huge);
     assert_eq!(r.status, Status::Failed);
     has(&r, "checkpoint.inconsistent", 0, None);
     // Size 0 is the empty tree: any other root is inconsistent.
-    let empty = |root: String| Options { known: vec![KnownCheckpoint { origin: String::new(), size: 0, root }], ..Options::default() };
+    let empty = |root: String| Options { known: vec![KnownCheckpoint { origin: String::new(), size: 0, root: Hash::parse(&root).unwrap() }], ..Options::default() };
     assert_eq!(short.verify_with(empty(hex::encode(onus::merkle::empty_root()))).status, Status::Verified);
     has(&short.verify_with(empty("cd".repeat(32))), "checkpoint.inconsistent", 0, None);
 }
@@ -479,7 +480,7 @@ fn receipts_verify_and_fail_with_exact_codes() {
     let line = &t.lines[2];
     let proof = v.inclusion_proof(2, 3);
     let receipt = onus::receipt::make_receipt(line.as_bytes(), 2, &proof, &note_text).unwrap();
-    let log_key = t.log.verifying_key().to_bytes();
+    let log_key = Key::of(&t.log);
     use onus::receipt::{verify_receipt, ReceiptStatus};
     assert_eq!(verify_receipt(receipt.as_bytes(), Some(&log_key)).status, ReceiptStatus::Verified);
     let no_key = verify_receipt(receipt.as_bytes(), None);
@@ -489,7 +490,7 @@ fn receipts_verify_and_fail_with_exact_codes() {
     assert_eq!(verify_receipt(wrong_index.as_bytes(), Some(&log_key)).findings[0].code, Code::ReceiptProofInvalid);
     assert_eq!(verify_receipt(b"{\"receipt\":2}", Some(&log_key)).findings[0].code, Code::ReceiptMalformed);
     assert_eq!(verify_receipt(b"nope", None).findings[0].code, Code::ReceiptMalformed);
-    let other_key = key(9).verifying_key().to_bytes();
+    let other_key = Key::of(&key(9));
     assert_eq!(verify_receipt(receipt.as_bytes(), Some(&other_key)).findings[0].code, Code::CheckpointSignatureMissing);
 }
 
@@ -523,10 +524,10 @@ fn commit_candidates_include_every_committing_statement() {
     let mut v = onus::Verifier::new(Options { keep_rows: true, ..Options::default() });
     v.push(t.text().as_bytes());
     v.finish();
-    let out: [u8; 32] = [0x22; 32];
+    let out = Hash([0x22; 32]);
     let c = v.commit_candidates(&out);
     assert_eq!(c, vec![2], "the compute commits to 22…22");
     assert!(onus::statement::line_commits_to(t.lines[2].as_bytes(), &out));
     assert!(!onus::statement::line_commits_to(t.lines[1].as_bytes(), &out));
-    assert!(v.commit_candidates(&[0x33; 32]).is_empty());
+    assert!(v.commit_candidates(&Hash([0x33; 32])).is_empty());
 }

@@ -2,16 +2,16 @@
 //! recomputation, for every tree size 1..=300 and every index.
 
 use onus::merkle::*;
-use onus::statement::Hash;
+use onus::statement::{Hash, Id, Sig};
 
 fn leaves(n: usize) -> Vec<Hash> {
-    (0..n).map(|i| *blake3::hash(format!("leaf {i}").as_bytes()).as_bytes()).collect()
+    (0..n).map(|i| Hash(*blake3::hash(format!("leaf {i}").as_bytes()).as_bytes())).collect()
 }
 
 /// MTH straight from RFC 9162 section 2.1.1, written independently of the crate.
 fn naive_root(l: &[Hash]) -> Hash {
     match l.len() {
-        0 => *blake3::hash(b"").as_bytes(),
+        0 => Hash(*blake3::hash(b"").as_bytes()),
         1 => l[0],
         n => {
             let mut k = 1;
@@ -19,9 +19,9 @@ fn naive_root(l: &[Hash]) -> Hash {
                 k *= 2;
             }
             let mut buf = vec![1u8];
-            buf.extend_from_slice(&naive_root(&l[..k]));
-            buf.extend_from_slice(&naive_root(&l[k..]));
-            *blake3::hash(&buf).as_bytes()
+            buf.extend_from_slice(&naive_root(&l[..k]).0);
+            buf.extend_from_slice(&naive_root(&l[k..]).0);
+            Hash(*blake3::hash(&buf).as_bytes())
         }
     }
 }
@@ -31,8 +31,8 @@ fn leaf_and_node_hashes_follow_the_format() {
     let mut pre = vec![0u8];
     pre.extend_from_slice(&[1; 32]);
     pre.extend_from_slice(&[2; 64]);
-    assert_eq!(leaf_hash(&[1; 32], &[2; 64]), *blake3::hash(&pre).as_bytes());
-    assert_eq!(empty_root(), *blake3::hash(b"").as_bytes());
+    assert_eq!(leaf_hash(&Id([1; 32]), &Sig([2; 64])), Hash(*blake3::hash(&pre).as_bytes()));
+    assert_eq!(empty_root(), Hash(*blake3::hash(b"").as_bytes()));
 }
 
 #[test]
@@ -52,7 +52,7 @@ fn inclusion_proofs_for_every_size_and_index() {
                 assert!(verify_inclusion(((i + 1) % n) as u64, n as u64, &l[i], &p, &root).is_err(), "n {n} i {i}");
             }
             let mut extra = p.clone();
-            extra.push([7; 32]);
+            extra.push(Hash([7; 32]));
             assert!(verify_inclusion(i as u64, n as u64, &l[i], &extra, &root).is_err(), "extra n {n} i {i}");
             if !p.is_empty() {
                 assert!(verify_inclusion(i as u64, n as u64, &l[i], &p[..p.len() - 1], &root).is_err(), "missing n {n} i {i}");
@@ -74,12 +74,12 @@ fn consistency_proofs_for_every_pair_of_sizes() {
             assert_eq!(verify_consistency(m as u64, n as u64, &roots[m], &roots[n], &p), Ok(()), "{m} -> {n}");
             if m < n {
                 let mut extra = p.clone();
-                extra.push([9; 32]);
+                extra.push(Hash([9; 32]));
                 assert!(verify_consistency(m as u64, n as u64, &roots[m], &roots[n], &extra).is_err(), "extra {m} -> {n}");
                 assert!(verify_consistency(m as u64, n as u64, &roots[m], &roots[n], &p[..p.len() - 1]).is_err(), "missing {m} -> {n}");
                 // A different old root (a fork) is refused.
-                assert!(verify_consistency(m as u64, n as u64, &[3; 32], &roots[n], &p).is_err(), "fork {m} -> {n}");
-                assert!(verify_consistency(m as u64, n as u64, &roots[m], &[3; 32], &p).is_err());
+                assert!(verify_consistency(m as u64, n as u64, &Hash([3; 32]), &roots[n], &p).is_err(), "fork {m} -> {n}");
+                assert!(verify_consistency(m as u64, n as u64, &roots[m], &Hash([3; 32]), &p).is_err());
             }
         }
     }

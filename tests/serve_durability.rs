@@ -125,7 +125,7 @@ fn acknowledged_ballots_survive_sigkill() {
     v.finish();
     let sealed = report.sealed.as_ref().unwrap();
     let new_size = sealed.size;
-    let new_root: [u8; 32] = hex::decode(&sealed.root).unwrap().try_into().unwrap();
+    let new_root = onus::statement::Hash::parse(&sealed.root).unwrap();
     let leaves = &v.leaves()[..new_size as usize];
     let mut sizes = BTreeMap::new();
     for n in &notes {

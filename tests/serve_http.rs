@@ -34,9 +34,9 @@ fn every_refusal_says_why() {
     assert_eq!(a.status, 400, "{}", a.body);
 
     // 403: signed by another key than its actor's.
-    let (unsigned, id) = statement::unsigned(&voter(3).verifying_key().to_bytes(), &Draft { kind: "vote", time: t, refs: &[poll], body: Json::Obj(vec![("choice".into(), Json::Int(0))]) });
+    let (unsigned, id) = statement::unsigned(&statement::Key::of(&voter(3)), &Draft { kind: "vote", time: t, refs: &[poll], body: Json::Obj(vec![("choice".into(), Json::Int(0))]) });
     use ed25519_dalek::Signer;
-    let forged = statement::with_signature(unsigned, &voter(4).sign(&id).to_bytes());
+    let forged = statement::with_signature(unsigned, &statement::Sig(voter(4).sign(&id.0).to_bytes()));
     let a = post(&post_url, &forged);
     assert_eq!((a.status, a.code().as_str()), (403, "statement.signature.invalid"), "{}", a.body);
 
@@ -57,7 +57,7 @@ fn every_refusal_says_why() {
 
     // 422: a ref that is not in the log, a ref that is not a poll, a choice out of
     // range, a vote timed after the poll closes, another kind.
-    let (l, _) = ballot(&voter(5), &[7u8; 32], 0, t);
+    let (l, _) = ballot(&voter(5), &statement::Id([7u8; 32]), 0, t);
     let a = post(&post_url, &l);
     assert_eq!((a.status, a.code().as_str()), (422, "ref.dangling"), "{}", a.body);
     let genesis = statement::parse_statement(get(&s.url("/logs/polls/trace.jsonl")).body.lines().next().unwrap().as_bytes()).unwrap().id;
@@ -97,9 +97,9 @@ fn every_refusal_says_why() {
         let (g, gid) = statement_with(&k, "log", &[], r#"{"origin":"onus.local/plain","roster":[]}"#, t);
         let st = statement::parse_statement(g.as_bytes()).unwrap();
         let leaf = onus::merkle::leaf_hash(&st.id, &st.sig);
-        db.execute("INSERT INTO logs (name, origin, public_key, key_file, created) VALUES ('plain', 'onus.local/plain', ?1, 'plain.key', '2026-01-01T00:00:00Z')", [statement::key_to_string(&k.verifying_key().to_bytes())]).unwrap();
+        db.execute("INSERT INTO logs (name, origin, public_key, key_file, created) VALUES ('plain', 'onus.local/plain', ?1, 'plain.key', '2026-01-01T00:00:00Z')", [statement::key_to_string(&statement::Key::of(&k))]).unwrap();
         let log_id = db.last_insert_rowid();
-        db.execute("INSERT INTO lines (log, seq, idx, id, leaf, size, line) VALUES (?1, 0, 0, ?2, ?3, NULL, ?4)", rusqlite::params![log_id, &gid[..], &leaf[..], g]).unwrap();
+        db.execute("INSERT INTO lines (log, seq, idx, id, leaf, size, line) VALUES (?1, 0, 0, ?2, ?3, NULL, ?4)", rusqlite::params![log_id, &gid.0[..], &leaf.0[..], g]).unwrap();
     }
     let (l, _) = ballot(&voter(7), &poll, 0, t);
     let a = post(&s.url("/logs/plain/statements"), &l);

@@ -14,7 +14,7 @@ use std::time::Duration;
 fn key_file_public(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap();
     let (_, key) = onus::note::parse_signer_key(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
-    onus::statement::key_to_string(&key.verifying_key().to_bytes())
+    onus::statement::key_to_string(&onus::statement::Key::of(&key))
 }
 
 /// Starts on `data`, checks the log verifies under the key in polls.key, stops.

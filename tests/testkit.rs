@@ -133,7 +133,7 @@ fn cases() -> Vec<Case> {
         let mut t = sealed();
         use ed25519_dalek::Signer;
         let st = statement::parse_statement(t.lines[1].as_bytes()).unwrap();
-        let other = statement::sig_to_string(&key(9).sign(&st.id).to_bytes());
+        let other = statement::sig_to_string(&statement::Sig(key(9).sign(&st.id.0).to_bytes()));
         t.lines[1] = t.lines[1].replace(&statement::sig_to_string(&st.sig), &other);
         out.push(case("signature-invalid", "A statement signed by another key than its actor's; the checkpoint (over the original) no longer matches.", &t, "failed", vec![("statement.signature.invalid", 2, Some(1)), ("checkpoint.root.mismatch", 4, None)], unsealed_from_0()));
     }
@@ -159,7 +159,7 @@ fn cases() -> Vec<Case> {
     }
     {
         let t = sealed();
-        let other = onus::note::vkey(ORIGIN, &key(7).verifying_key().to_bytes());
+        let other = onus::note::vkey(ORIGIN, &statement::Key::of(&key(7)));
         out.push(case("log-key-mismatch", "The reader pinned another key for this log (--key).", &t, "failed", vec![("log.key.mismatch", 1, Some(0))], vec![]).args(vec!["--key".into(), other]).needs(&["pinned-key"]));
     }
     {
@@ -172,7 +172,7 @@ fn cases() -> Vec<Case> {
     }
     {
         let mut t = sealed();
-        t.add(&key(2), "compute", &[[0xab; 32]], &format!(r#"{{"output":"{OUTPUT_2}"}}"#));
+        t.add(&key(2), "compute", &[statement::Id([0xab; 32])], &format!(r#"{{"output":"{OUTPUT_2}"}}"#));
         t.seal();
         out.push(case("ref-dangling", "A ref to an id that is not in the log.", &t, "failed", vec![("ref.dangling", 5, Some(3))], vec![]));
     }
@@ -222,7 +222,7 @@ fn cases() -> Vec<Case> {
     }
     {
         let mut t = sealed();
-        let foreign = onus::note::sign_note(&onus::note::checkpoint_text("other.example/log", 3, &[0; 32]), "other.example/log", &t.log);
+        let foreign = onus::note::sign_note(&onus::note::checkpoint_text("other.example/log", 3, &statement::Hash([0; 32])), "other.example/log", &t.log);
         t.checkpoint_note(&foreign);
         out.push(case("checkpoint-origin-mismatch", "A checkpoint of another log.", &t, "failed", vec![("checkpoint.origin.mismatch", 5, None)], vec![]));
     }
@@ -376,7 +376,7 @@ fn every_case_gives_its_expected_report_in_the_core_and_the_cli() {
                 "--key" => opts.log_key = Some(onus::note::parse_any_key(v).unwrap()),
                 "--known" => {
                     let (size, root) = v.split_once(':').unwrap();
-                    opts.known.push(onus::verify::KnownCheckpoint { origin: String::new(), size: size.parse().unwrap(), root: root.into() });
+                    opts.known.push(onus::verify::KnownCheckpoint { origin: String::new(), size: size.parse().unwrap(), root: onus::statement::Hash::parse(root).unwrap() });
                 }
                 other => panic!("{}: unknown option {other}", c.name),
             }

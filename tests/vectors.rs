@@ -2,6 +2,7 @@
 
 use onus::json::{self, Numbers};
 use onus::signature::{verify_all, verify_one, Item, KeyCache, Mode};
+use onus::types::{Id, Key, Sig};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -46,12 +47,12 @@ fn h(s: &str) -> Vec<u8> {
 
 /// Runs `(key, msg, sig)` through the batch path hidden among valid signatures,
 /// so a bad one must be caught by the batch equation or the pre-checks.
-fn batch_result(key: &[u8; 32], msg: &[u8; 32], sig: &[u8; 64]) -> bool {
+fn batch_result(key: &Key, msg: &Id, sig: &Sig) -> bool {
     use ed25519_dalek::{Signer, SigningKey};
     let sk = SigningKey::from_bytes(&[42; 32]);
-    let pk = sk.verifying_key().to_bytes();
-    let msgs: Vec<[u8; 32]> = (0..20u8).map(|i| [i; 32]).collect();
-    let sigs: Vec<[u8; 64]> = msgs.iter().map(|m| sk.sign(m).to_bytes()).collect();
+    let pk = Key::of(&sk);
+    let msgs: Vec<Id> = (0..20u8).map(|i| Id([i; 32])).collect();
+    let sigs: Vec<Sig> = msgs.iter().map(|m| Sig(sk.sign(&m.0).to_bytes())).collect();
     let mut items: Vec<Item> = msgs.iter().zip(&sigs).map(|(m, s)| Item { key: &pk, msg: m, sig: s }).collect();
     items.insert(7, Item { key, msg, sig });
     // A key met once is checked alone; warm the cache so the vector goes through the batch.
@@ -73,14 +74,14 @@ fn wycheproof_strict_policy() {
             let sig = h(t["sig"].as_str().unwrap());
             let want = t["result"].as_str().unwrap() == "valid";
             let id = t["tcId"].as_u64().unwrap();
-            let (Ok(pk32), Ok(sig64)) = (<[u8; 32]>::try_from(pk.as_slice()), <[u8; 64]>::try_from(sig.as_slice())) else {
+            let (Some(pk32), Some(sig64)) = (Key::from_slice(&pk), Sig::from_slice(&sig)) else {
                 // Wrong-length keys or signatures cannot even be written in a trace (parse refuses them).
                 assert!(!want, "tcId {id}: a valid vector with a wrong length");
                 continue;
             };
             assert_eq!(verify_one(&pk32, &msg, &sig64).is_ok(), want, "tcId {id} ({})", t["comment"]);
             if msg.len() == 32 {
-                let m: [u8; 32] = msg.as_slice().try_into().unwrap();
+                let m = Id::from_slice(&msg).unwrap();
                 assert_eq!(batch_result(&pk32, &m, &sig64), want, "batch, tcId {id}");
             }
             checked += 1;
@@ -102,8 +103,8 @@ fn cctv_strict_policy() {
     let mut batch_differs = Vec::new();
     for t in v.as_array().unwrap() {
         let n = t["number"].as_u64().unwrap();
-        let key: [u8; 32] = h(t["key"].as_str().unwrap()).try_into().unwrap();
-        let sig: [u8; 64] = h(t["sig"].as_str().unwrap()).try_into().unwrap();
+        let key = Key::from_slice(&h(t["key"].as_str().unwrap())).unwrap();
+        let sig = Sig::from_slice(&h(t["sig"].as_str().unwrap())).unwrap();
         let msg = t["msg"].as_str().unwrap().as_bytes();
         let flags: Vec<&str> = t["flags"].as_array().map(|a| a.iter().map(|f| f.as_str().unwrap()).collect()).unwrap_or_default();
         let want = strict_accepts(&flags);
@@ -111,8 +112,8 @@ fn cctv_strict_policy() {
         accepted += want as usize;
         // Batch mode decides like verify_strict except, possibly, for a signature whose R
         // has a small-order component and fails only the cofactorless equation (docs/FORMAT.md).
-        let m: [u8; 32] = blake3::hash(msg).into();
-        let single = verify_one(&key, &m, &sig).is_ok();
+        let m = Id(blake3::hash(msg).into());
+        let single = verify_one(&key, &m.0, &sig).is_ok();
         if batch_result(&key, &m, &sig) != single {
             assert!(!single, "vector {n}: the batch rejected what verify_strict accepts");
             batch_differs.push((n, flags.clone()));

@@ -72,7 +72,7 @@ impl Index {
 
     /// A malformed line keeps its slot; its id and leaf are unknown (zero).
     pub fn push_malformed(&mut self, line: u64, offset: u64, len: u32) {
-        self.ids.push([0; 32]);
+        self.ids.push(Id::default());
         self.flags.push(0);
         self.kinds.push(KIND_MALFORMED);
         self.actors.push(u32::MAX);
@@ -202,5 +202,5 @@ impl Index {
 }
 
 fn hash_prefix(h: &Hash) -> u32 {
-    u32::from_le_bytes(h[..4].try_into().expect("4 bytes"))
+    u32::from_le_bytes(h.0[..4].try_into().expect("4 bytes"))
 }

@@ -37,7 +37,7 @@ impl Verifier {
         let index = self.index.len();
         self.first_malformed.get_or_insert(index);
         self.index.push_malformed(self.line, offset, len);
-        self.frontier.push([0; 32]);
+        self.frontier.push(Hash::default());
         self.find(Code::StatementMalformed, Some(index), None, format!("Line {} (statement {index}): {reason}.", self.line));
         if index == 0 {
             self.find(Code::LogGenesisInvalid, Some(0), None, "The first statement is malformed, so the log has no origin or key.");
@@ -266,7 +266,7 @@ impl Verifier {
         let n = self.index.len();
         let mut found = Vec::new();
         for known in self.opts.known.iter().filter(|k| k.origin.is_empty() || k.origin == log.origin) {
-            let short = |r: &str| format!("{}…", r.chars().take(16).collect::<String>());
+            let short = |r: &Hash| format!("{}…", &r.to_string()[..16]);
             if known.size > n {
                 let missing = known.size - n;
                 let what = format!(
@@ -281,7 +281,7 @@ impl Verifier {
             if self.first_malformed.is_some_and(|m| m < known.size) {
                 continue;
             }
-            let root = hex::encode(self.root_at(known.size));
+            let root = self.root_at(known.size);
             if root != known.root {
                 let what = format!("You saw this log at size {} with root {}; this copy has root {} at that size: the log forked (two different histories).", known.size, short(&known.root), short(&root));
                 found.push(Finding::new(Code::CheckpointInconsistent, 0, known.size.checked_sub(1), None, what));

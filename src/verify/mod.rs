@@ -46,8 +46,9 @@ pub struct Options {
 pub struct KnownCheckpoint {
     pub origin: String,
     pub size: u64,
-    /// Lowercase hex.
-    pub root: String,
+    /// Lowercase hex in JSON (the page passes what it remembered).
+    #[serde(with = "crate::types::hex_hash")]
+    pub root: Hash,
 }
 
 /// A checkpoint line as read: settled at once (every statement it can cover

@@ -3,7 +3,7 @@
 
 use ed25519_dalek::SigningKey;
 use onus::json::{self, Json, Numbers};
-use onus::statement::{self, key_to_string, Draft, Id};
+use onus::statement::{self, key_to_string, Draft, Hash, Id, Key};
 use onus::{merkle, note, Options, Report};
 
 pub const ORIGIN: &str = "test.onus.dev/log";
@@ -13,7 +13,7 @@ pub fn key(n: u8) -> SigningKey {
     SigningKey::from_bytes(&[n; 32])
 }
 pub fn pk(k: &SigningKey) -> String {
-    key_to_string(&k.verifying_key().to_bytes())
+    key_to_string(&Key::of(k))
 }
 pub fn j(s: &str) -> Json {
     json::parse(s.as_bytes(), Numbers::SafeIntegers).expect("test JSON")
@@ -22,7 +22,7 @@ pub fn j(s: &str) -> Json {
 pub struct Trace {
     pub log: SigningKey,
     pub lines: Vec<String>,
-    pub leaves: Vec<[u8; 32]>,
+    pub leaves: Vec<Hash>,
     pub time: i64,
 }
 
@@ -56,7 +56,7 @@ impl Trace {
         if let Ok(st) = statement::parse_statement(line.as_bytes()) {
             self.leaves.push(merkle::leaf_hash(&st.id, &st.sig));
         } else if !line.is_empty() && !line.starts_with("{\"checkpoint\"") {
-            self.leaves.push([0; 32]);
+            self.leaves.push(Hash::default());
         }
         self.lines.push(line);
     }

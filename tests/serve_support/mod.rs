@@ -200,10 +200,10 @@ pub fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Answer {
 /// The id of the `n`th poll of a log, from GET /logs/{log}.
 pub fn poll_id(s: &Server, log: &str, n: usize) -> Id {
     let info = get(&s.url(&format!("/logs/{log}"))).json();
-    statement::parse_hash(info["polls"][n]["id"].as_str().expect("a poll")).unwrap()
+    statement::parse_id(info["polls"][n]["id"].as_str().expect("a poll")).unwrap()
 }
 
-pub fn log_key(s: &Server, log: &str) -> [u8; 32] {
+pub fn log_key(s: &Server, log: &str) -> statement::Key {
     let info = get(&s.url(&format!("/logs/{log}"))).json();
     statement::parse_key(info["log_key"].as_str().unwrap()).unwrap()
 }
@@ -231,7 +231,7 @@ pub fn create_poll(data: &Path, log: &str, question: &str, options: &[&str], clo
     }
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "poll create failed: {}", String::from_utf8_lossy(&out.stderr));
-    statement::parse_hash(String::from_utf8(out.stdout).unwrap().trim()).unwrap()
+    statement::parse_id(String::from_utf8(out.stdout).unwrap().trim()).unwrap()
 }
 
 /// Runs `cmd` to its end, or kills it after 20 s (a server that should have refused
@@ -306,7 +306,7 @@ pub fn fill_log(data: &Path, n: u64) -> usize {
     let tx = db.transaction().unwrap();
     let log: i64 = tx.query_row("SELECT id FROM logs WHERE name = 'polls'", [], |r| r.get(0)).unwrap();
     let poll: Vec<u8> = tx.query_row("SELECT id FROM lines WHERE log = ?1 AND idx = 1", [log], |r| r.get(0)).unwrap();
-    let poll: Id = poll.try_into().unwrap();
+    let poll = Id::from_slice(&poll).unwrap();
     let (mut seq, mut idx): (i64, i64) = tx.query_row("SELECT max(seq) + 1, max(idx) + 1 FROM lines WHERE log = ?1", [log], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
     let t = now();
     let mut bytes = 0;
@@ -316,7 +316,7 @@ pub fn fill_log(data: &Path, n: u64) -> usize {
             let (line, id) = ballot(&voter(5_000_000 + i), &poll, (i % 4) as i64, t);
             let parsed = statement::parse_statement(line.as_bytes()).unwrap();
             let leaf = onus::merkle::leaf_hash(&parsed.id, &parsed.sig);
-            st.execute(rusqlite::params![log, seq, idx, &id[..], &leaf[..], line]).unwrap();
+            st.execute(rusqlite::params![log, seq, idx, &id.0[..], &leaf.0[..], line]).unwrap();
             bytes += line.len() + 1;
             seq += 1;
             idx += 1;

@@ -36,7 +36,8 @@ export function knownAll() {
       const k = localStorage.key(i);
       if (!k.startsWith('onus:checkpoint:')) continue;
       const cp = store.json(k);
-      if (cp && cp.size && cp.root) out.push({ origin: k.slice('onus:checkpoint:'.length), size: cp.size, root: cp.root });
+      // Only well-formed entries: the core refuses a root that is not 64 hex digits.
+      if (cp && Number.isSafeInteger(cp.size) && cp.size > 0 && /^[0-9a-f]{64}$/.test(cp.root)) out.push({ origin: k.slice('onus:checkpoint:'.length), size: cp.size, root: cp.root });
     }
   } catch { /* nothing remembered */ }
   return out;

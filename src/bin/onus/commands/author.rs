@@ -7,7 +7,7 @@ use crate::output::out;
 use crate::pipeline::verify_reader;
 use crate::Fail;
 use onus::report::Report;
-use onus::statement::{self, Draft};
+use onus::statement::{self, Draft, Id, Key};
 use onus::verify::Options;
 use onus::{json, note, receipt};
 use std::io::{Read, Write};
@@ -24,7 +24,7 @@ fn load(trace: &Path, keep_rows: bool) -> Result<(Report, onus::Verifier), Fail>
 pub fn append(key: &Path, kind: &str, refs: &[String], body: &str, time: Option<&str>, trace: &Path) -> Result<u8, Fail> {
     let k = keyfile::load(key)?;
     let body = json::parse(body.as_bytes(), json::Numbers::SafeIntegers).map_err(|e| Fail(format!("--body is not acceptable JSON: {e}")))?;
-    let refs: Vec<[u8; 32]> = refs.iter().map(|r| statement::parse_hash(r).map_err(|e| Fail(format!("--ref: {e}")))).collect::<Result<_, _>>()?;
+    let refs: Vec<Id> = refs.iter().map(|r| statement::parse_id(r).map_err(|e| Fail(format!("--ref: {e}")))).collect::<Result<_, _>>()?;
     let time = match time {
         Some(t) => statement::parse_time(t).map_err(|e| Fail(format!("--time: {e}")))?,
         None => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(|e| Fail(e.to_string()))?.as_secs() as i64,
@@ -72,7 +72,7 @@ pub fn seal(key: &Path, trace: &Path) -> Result<u8, Fail> {
     let (Some(origin), Some(log_key)) = (report.origin.clone(), report.log_key.clone()) else {
         return Err(Fail(format!("{} has no valid first `log` statement to seal", trace.display())));
     };
-    if statement::key_to_string(&k.key.verifying_key().to_bytes()) != log_key {
+    if statement::key_to_string(&Key::of(&k.key)) != log_key {
         return Err(Fail(format!("{} is not the log key of {origin} ({log_key})", key.display())));
     }
     if report.findings.iter().any(|f| f.code == onus::Code::StatementMalformed) {

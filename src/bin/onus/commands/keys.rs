@@ -2,7 +2,8 @@
 
 use crate::keyfile;
 use crate::Fail;
-use onus::{note, statement};
+use onus::statement::{self, Key};
+use onus::note;
 use std::path::{Path, PathBuf};
 
 pub fn keygen(name: &str, out: Option<PathBuf>) -> Result<u8, Fail> {
@@ -12,7 +13,7 @@ pub fn keygen(name: &str, out: Option<PathBuf>) -> Result<u8, Fail> {
     let path = out.unwrap_or_else(|| PathBuf::from(format!("{}.key", name.replace('/', "_"))));
     let key = keyfile::generate()?;
     keyfile::write_new(&path, name, &key)?;
-    let public = key.verifying_key().to_bytes();
+    let public = Key::of(&key);
     eprintln!("wrote {} (keep it secret)", path.display());
     say!("public key: {}", statement::key_to_string(&public));
     say!("vkey:       {}", note::vkey(name, &public));
@@ -27,6 +28,6 @@ pub fn convert_key(file: &Path) -> Result<u8, Fail> {
     }
     keyfile::rewrite(file, &k.name, &k.key)?;
     eprintln!("rewrote {} in the C2SP signer key format (the same key)", file.display());
-    say!("vkey:       {}", note::vkey(&k.name, &k.key.verifying_key().to_bytes()));
+    say!("vkey:       {}", note::vkey(&k.name, &Key::of(&k.key)));
     Ok(0)
 }

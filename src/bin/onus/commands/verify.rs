@@ -74,9 +74,9 @@ fn parse_any_key(s: &str) -> Result<Key, Fail> {
 fn parse_known(s: &str) -> Result<KnownCheckpoint, Fail> {
     let (size, root) = s.split_once(':').ok_or_else(|| Fail("--known takes SIZE:ROOTHEX".into()))?;
     let size: u64 = size.parse().map_err(|_| Fail(format!("--known: {size:?} is not a size")))?;
-    statement::parse_hash(root).map_err(|e| Fail(format!("--known: {e}")))?;
+    let root = statement::parse_hash(root).map_err(|e| Fail(format!("--known: {e}")))?;
     // The origin is the trace's own: a known checkpoint only ever names its own log.
-    Ok(KnownCheckpoint { origin: String::new(), size, root: root.into() })
+    Ok(KnownCheckpoint { origin: String::new(), size, root })
 }
 
 fn verify_with_progress(input: Box<dyn Read + Send>, size: Option<u64>, opts: Options, threads: usize) -> Result<Report, Fail> {

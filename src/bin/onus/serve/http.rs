@@ -262,7 +262,7 @@ fn prepare(bytes: &[u8], delay: Duration) -> Result<(Statement, String), Refusal
     if st.refs.len() != 1 {
         return Err(Refusal::new(422, "body.invalid", format!("A ballot refers to exactly one statement, its poll; this one has {} refs.", st.refs.len())));
     }
-    if let Err(e) = signature::verify_one(&st.actor, &st.id, &st.sig) {
+    if let Err(e) = signature::verify_one(&st.actor, &st.id.0, &st.sig) {
         let why = format!("The statement is refused: {}. Sign the 32 bytes of the statement's id (FORMAT.md section 2) with the actor's key.", e.explain());
         return Err(Refusal::new(403, "statement.signature.invalid", why));
     }
@@ -430,7 +430,7 @@ async fn receipt_of(AppState(app): AppState<App>, ConnectInfo(peer): ConnectInfo
     if let Err(wait) = app.limiter.take(peer.ip(), 1.0) {
         return Refusal::rate_limited(retry_secs(wait)).into_response();
     }
-    let id = match statement::parse_hash(&id_hex) {
+    let id = match statement::parse_id(&id_hex) {
         Ok(id) => id,
         Err(e) => return Refusal::new(400, "request.id", format!("A statement id is 64 lowercase hex characters: {e}.")).into_response(),
     };

@@ -119,8 +119,8 @@ impl LogState {
         if row.idx != Some(index as i64) {
             self.problem(format!("line {} holds statement index {:?} where {index} was expected", row.seq, row.idx));
         }
-        let stored_id: Option<Id> = row.id.as_deref().and_then(|b| b.try_into().ok());
-        let stored_leaf: Option<Hash> = row.leaf.as_deref().and_then(|b| b.try_into().ok());
+        let stored_id: Option<Id> = row.id.as_deref().and_then(Id::from_slice);
+        let stored_leaf: Option<Hash> = row.leaf.as_deref().and_then(Hash::from_slice);
         let mut poll = None;
         let (id, leaf) = match statement::parse_statement(row.line.as_bytes()) {
             Ok(st) => {
@@ -135,7 +135,7 @@ impl LogState {
             }
             Err(e) => {
                 self.problem(format!("statement {index} (line {}) is malformed ({e}): the database was altered", row.seq));
-                (stored_id.unwrap_or([0; 32]), stored_leaf.unwrap_or([0; 32]))
+                (stored_id.unwrap_or_default(), stored_leaf.unwrap_or_default())
             }
         };
         // The recorded leaf is what earlier checkpoints signed: keep it, so that

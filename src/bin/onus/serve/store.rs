@@ -171,7 +171,7 @@ pub fn rows_after(conn: &Connection, log: i64, after_seq: i64, mut f: impl FnMut
 
 pub fn insert_statement(conn: &Connection, log: i64, seq: i64, idx: u64, id: &Id, leaf: &Hash, line: &str) -> rusqlite::Result<()> {
     let mut st = conn.prepare_cached("INSERT INTO lines (log, seq, idx, id, leaf, size, line) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)")?;
-    st.execute(params![log, seq, idx as i64, &id[..], &leaf[..], line])?;
+    st.execute(params![log, seq, idx as i64, &id.0[..], &leaf.0[..], line])?;
     Ok(())
 }
 
@@ -264,7 +264,7 @@ pub fn create_log(conn: &Connection, dir: &Path, name: &str, origin: &str, now: 
         }
     };
     let guard = KeyFileGuard { pending: Some(pending), path };
-    let public = key.verifying_key().to_bytes();
+    let public = Key::of(&key);
     conn.execute(
         "INSERT INTO logs (name, origin, public_key, key_file, created) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![name, origin, statement::key_to_string(&public), key_file, statement::format_time(now)],
@@ -323,7 +323,7 @@ pub fn load_log_key(dir: &Path, log_name: &str, key_file: &str, public: &Key) ->
     let pending = pending_path(&path);
     if std::fs::symlink_metadata(&path).is_err() && std::fs::symlink_metadata(&pending).is_ok() {
         if let Ok(k) = crate::keyfile::load(&pending) {
-            if k.key.verifying_key().to_bytes() == *public {
+            if Key::of(&k.key) == *public {
                 // Another process may have finished it meanwhile.
                 if let Err(e) = finish_pending(&pending, &path) {
                     if std::fs::symlink_metadata(&path).is_err() {
@@ -335,7 +335,7 @@ pub fn load_log_key(dir: &Path, log_name: &str, key_file: &str, public: &Key) ->
         }
     }
     let k = crate::keyfile::load(&path)?;
-    if k.key.verifying_key().to_bytes() != *public {
+    if Key::of(&k.key) != *public {
         return Err(format!("{} does not hold the key of log {log_name}", path.display()));
     }
     Ok(k.key)
@@ -377,7 +377,7 @@ pub struct PollSpec<'a> {
 
 /// Appends a `poll` statement signed by the log key inside the caller's write transaction.
 pub fn append_poll(conn: &Connection, log: &LogRow, key: &ed25519_dalek::SigningKey, poll: &PollSpec, now: i64) -> Result<(Id, u64), String> {
-    if key.verifying_key().to_bytes() != log.public {
+    if Key::of(key) != log.public {
         return Err(format!("the key file {} does not hold the key of log {}", log.key_file, log.name));
     }
     let mut body = vec![
