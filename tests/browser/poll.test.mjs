@@ -55,6 +55,16 @@ const tmp = (name) => mkdtempSync(join(tmpdir(), `onus-poll-${name}-`));
 const widgetUrl = (url, poll) => `${url}/poll.html?log=/logs/polls${poll ? `&poll=${poll}` : ''}`;
 const rfc3339 = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
+/** Waits until the collector serves poll `id` (it reads polls added by `onus poll create` when it next seals). */
+async function listed(url, id) {
+  for (let i = 0; i < 100; i++) {
+    const info = await (await fetch(`${url}/logs/polls`)).json();
+    if (info.polls.some((p) => p.id === id)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the collector never listed poll ${id}`);
+}
+
 async function firstPoll(url) {
   const info = await (await fetch(`${url}/logs/polls`)).json();
   return info.polls[0].id;
@@ -188,6 +198,8 @@ test('a closed poll shows its result and takes no votes', async () => {
     const soon = onus(['poll', 'create', '--data', data, '--question', 'Ship the release on Friday?', '--option', 'yes', '--option', 'no', '--option', 'only with a rollback plan', '--closes', rfc3339(closes)]);
     assert.equal(soon.status, 0, soon.stderr);
     const soonId = soon.stdout.trim();
+    await listed(s.url, pastId);
+    await listed(s.url, soonId);
 
     const ctx = await browser.newContext({ viewport: { width: 640, height: 560 } });
     let page = await open(ctx, s.url, pastId);
