@@ -15,6 +15,7 @@ pub mod receipt;
 pub mod report;
 pub mod signature;
 pub mod statement;
+pub mod tiles;
 pub mod types;
 pub mod verify;
 

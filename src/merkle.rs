@@ -35,21 +35,128 @@ fn split(n: u64) -> u64 {
     1 << (63 - (n - 1).leading_zeros())
 }
 
+/// Where the hashes of perfect subtrees come from: leaves in memory, tiles,
+/// or what a verifier kept. `subtree(h, k)` is the Merkle tree hash of the
+/// 2^h leaves starting at `k << h` (RFC 9162 MTH of that range).
+pub trait Subtrees {
+    type Error;
+    fn subtree(&mut self, height: u32, index: u64) -> Result<Hash, Self::Error>;
+}
+
+/// RFC 9162 MTH of the leaves `start..end` (not empty). Every range the
+/// RFC's recursions visit is a perfect, aligned subtree or ends where the
+/// tree ends, so a source of perfect subtrees is all it takes.
+pub fn range_hash<S: Subtrees + ?Sized>(start: u64, end: u64, s: &mut S) -> Result<Hash, S::Error> {
+    let n = end - start;
+    assert!(n > 0, "range_hash of an empty range");
+    if n.is_power_of_two() && start % n == 0 {
+        return s.subtree(n.trailing_zeros(), start >> n.trailing_zeros());
+    }
+    let k = split(n);
+    let left = range_hash(start, start + k, s)?;
+    let right = range_hash(start + k, end, s)?;
+    Ok(node_hash(&left, &right))
+}
+
+/// The root of the tree of the first `size` leaves.
+pub fn root_of<S: Subtrees + ?Sized>(size: u64, s: &mut S) -> Result<Hash, S::Error> {
+    if size == 0 {
+        Ok(empty_root())
+    } else {
+        range_hash(0, size, s)
+    }
+}
+
+/// RFC 9162 PATH: the inclusion proof of leaf `index` in the tree of `size`.
+pub fn inclusion_proof_of<S: Subtrees + ?Sized>(index: u64, size: u64, s: &mut S) -> Result<Vec<Hash>, S::Error> {
+    assert!(index < size, "index {index} outside a tree of {size}");
+    let mut out = Vec::new();
+    path_of(index, 0, size, s, &mut out)?;
+    Ok(out)
+}
+
+fn path_of<S: Subtrees + ?Sized>(m: u64, start: u64, end: u64, s: &mut S, out: &mut Vec<Hash>) -> Result<(), S::Error> {
+    let n = end - start;
+    if n <= 1 {
+        return Ok(());
+    }
+    let k = split(n);
+    if m < k {
+        path_of(m, start, start + k, s, out)?;
+        out.push(range_hash(start + k, end, s)?);
+    } else {
+        path_of(m - k, start + k, end, s, out)?;
+        out.push(range_hash(start, start + k, s)?);
+    }
+    Ok(())
+}
+
+/// RFC 9162 PROOF: the consistency proof from the tree of `old` leaves to the tree of `size`.
+pub fn consistency_proof_of<S: Subtrees + ?Sized>(old: u64, size: u64, s: &mut S) -> Result<Vec<Hash>, S::Error> {
+    assert!(old <= size, "old size {old} is larger than the tree ({size})");
+    let mut out = Vec::new();
+    if old > 0 && old < size {
+        subproof_of(old, 0, size, true, s, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn subproof_of<S: Subtrees + ?Sized>(m: u64, start: u64, end: u64, complete: bool, s: &mut S, out: &mut Vec<Hash>) -> Result<(), S::Error> {
+    let n = end - start;
+    if m == n {
+        if !complete {
+            out.push(range_hash(start, end, s)?);
+        }
+        return Ok(());
+    }
+    let k = split(n);
+    if m <= k {
+        subproof_of(m, start, start + k, complete, s, out)?;
+        out.push(range_hash(start + k, end, s)?);
+    } else {
+        subproof_of(m - k, start + k, end, false, s, out)?;
+        out.push(range_hash(start, start + k, s)?);
+    }
+    Ok(())
+}
+
+/// Leaves held in memory, as a source of subtrees.
+pub struct Leaves<'a>(pub &'a [Hash]);
+
+impl Subtrees for Leaves<'_> {
+    type Error = std::convert::Infallible;
+    fn subtree(&mut self, height: u32, index: u64) -> Result<Hash, Self::Error> {
+        let w = 1usize << height;
+        let start = index as usize * w;
+        Ok(perfect_root(&self.0[start..start + w]))
+    }
+}
+
+/// The root of a perfect subtree (a power-of-two number of hashes), by levels.
+pub fn perfect_root(hashes: &[Hash]) -> Hash {
+    assert!(hashes.len().is_power_of_two(), "perfect_root of {} hashes", hashes.len());
+    let mut level: Vec<Hash> = hashes.to_vec();
+    while level.len() > 1 {
+        level = level.chunks_exact(2).map(|p| node_hash(&p[0], &p[1])).collect();
+    }
+    level[0]
+}
+
+fn infallible<T>(r: Result<T, std::convert::Infallible>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(never) => match never {},
+    }
+}
+
 /// Root of the tree over `leaves` (RFC 9162 MTH).
 pub fn root(leaves: &[Hash]) -> Hash {
-    match leaves.len() {
-        0 => empty_root(),
-        1 => leaves[0],
-        n => {
-            let k = split(n as u64) as usize;
-            node_hash(&root(&leaves[..k]), &root(&leaves[k..]))
-        }
-    }
+    infallible(root_of(leaves.len() as u64, &mut Leaves(leaves)))
 }
 
 /// The roots of the perfect subtrees that make up a growing tree, so a root
 /// can be had at any moment without keeping interior nodes.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Frontier {
     size: u64,
     /// `stack[i]` is the root of a perfect subtree; sizes strictly decrease.
@@ -58,12 +165,20 @@ pub struct Frontier {
 
 impl Frontier {
     pub fn push(&mut self, leaf: Hash) {
+        self.push_with(leaf, |_, _, _| {});
+    }
+    /// Pushes a leaf; `completed(height, index, hash)` hears of every perfect
+    /// subtree of height 1 or more that this leaf completes (lowest first).
+    pub fn push_with(&mut self, leaf: Hash, mut completed: impl FnMut(u32, u64, &Hash)) {
         let mut h = leaf;
         let mut s = self.size;
+        let mut height = 0;
         while s & 1 == 1 {
             let left = self.stack.pop().expect("one subtree per set bit");
             h = node_hash(&left, &h);
             s >>= 1;
+            height += 1;
+            completed(height, self.size >> height, &h);
         }
         self.stack.push(h);
         self.size += 1;
@@ -82,25 +197,7 @@ impl Frontier {
 
 /// Inclusion proof for leaf `index` in the tree over `leaves` (RFC 9162 PATH).
 pub fn inclusion_proof(index: u64, leaves: &[Hash]) -> Vec<Hash> {
-    assert!((index as usize) < leaves.len(), "index {index} outside a tree of {}", leaves.len());
-    let mut proof = Vec::new();
-    path(index as usize, leaves, &mut proof);
-    proof
-}
-
-fn path(m: usize, leaves: &[Hash], out: &mut Vec<Hash>) {
-    let n = leaves.len();
-    if n <= 1 {
-        return;
-    }
-    let k = split(n as u64) as usize;
-    if m < k {
-        path(m, &leaves[..k], out);
-        out.push(root(&leaves[k..]));
-    } else {
-        path(m - k, &leaves[k..], out);
-        out.push(root(&leaves[..k]));
-    }
+    infallible(inclusion_proof_of(index, leaves.len() as u64, &mut Leaves(leaves)))
 }
 
 /// Why a proof does not verify.
@@ -148,31 +245,7 @@ pub fn verify_inclusion(index: u64, size: u64, leaf: &Hash, proof: &[Hash], root
 
 /// Consistency proof between the first `old` leaves and all of `leaves` (RFC 9162 PROOF).
 pub fn consistency_proof(old: u64, leaves: &[Hash]) -> Vec<Hash> {
-    let n = leaves.len() as u64;
-    assert!(old <= n, "old size {old} is larger than the tree ({n})");
-    let mut out = Vec::new();
-    if old > 0 && old < n {
-        subproof(old as usize, leaves, true, &mut out);
-    }
-    out
-}
-
-fn subproof(m: usize, leaves: &[Hash], complete: bool, out: &mut Vec<Hash>) {
-    let n = leaves.len();
-    if m == n {
-        if !complete {
-            out.push(root(leaves));
-        }
-        return;
-    }
-    let k = split(n as u64) as usize;
-    if m <= k {
-        subproof(m, &leaves[..k], complete, out);
-        out.push(root(&leaves[k..]));
-    } else {
-        subproof(m - k, &leaves[k..], false, out);
-        out.push(root(&leaves[..k]));
-    }
+    infallible(consistency_proof_of(old, leaves.len() as u64, &mut Leaves(leaves)))
 }
 
 /// RFC 9162 section 2.1.4.2: checks that a tree of `old_size`/`old_root` is a prefix
