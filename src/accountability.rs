@@ -89,8 +89,8 @@ impl Collector {
 
     /// Builds the incidents; also returns the silent disagreements found
     /// (first compute index, differing compute index) for findings.
-    pub fn finish(&mut self, kinds: &[u32], actors: &[u32], actor_keys: &[Key]) -> (Vec<Incident>, Vec<(u32, u32)>) {
-        let actor_of = |i: u32| actor_keys.get(actors[i as usize] as usize).copied();
+    /// `kind_of` and `actor_of` read the verifier's index (kind number, actor key of a statement).
+    pub fn finish(&mut self, kind_of: impl Fn(u32) -> u32, actor_of: impl Fn(u32) -> Option<Key>) -> (Vec<Incident>, Vec<(u32, u32)>) {
         // Which statements a detection references.
         let mut detected_targets: hashbrown::HashSet<u32> = Default::default();
         for (_, fact, refs) in &self.facts {
@@ -190,7 +190,7 @@ impl Collector {
                 Some(f.1)
             } else if let Some((_, refs)) = g.failed_attests.first() {
                 let compute = crate::statement::Kind::Compute.code();
-                refs.iter().find(|&&r| Some(kinds[r as usize]) == compute).or(refs.first()).and_then(|&r| actor_of(r))
+                refs.iter().find(|&&r| Some(kind_of(r)) == compute).or(refs.first()).and_then(|&r| actor_of(r))
             } else if let Some(a) = g.accepts.first() {
                 a.3.first().and_then(|&r| actor_of(r))
             } else {

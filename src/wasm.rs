@@ -131,6 +131,7 @@ impl TraceVerifier {
                 Known::Many(v) => v,
             },
             keep_rows: o.keep_rows,
+            keep_leaves: false,
         };
         Ok(TraceVerifier { inner: Verifier::new(opts) })
     }

@@ -478,7 +478,7 @@ fn receipts_verify_and_fail_with_exact_codes() {
     let sealed_cp = report.sealed.clone().unwrap();
     let note_text = sealed_cp.note.clone();
     let line = &t.lines[2];
-    let proof = v.inclusion_proof(2, 3);
+    let proof = v.inclusion_proof(2, 3).unwrap();
     let receipt = onus::receipt::make_receipt(line.as_bytes(), 2, &proof, &note_text).unwrap();
     let log_key = Key::of(&t.log);
     use onus::receipt::{verify_receipt, ReceiptStatus};

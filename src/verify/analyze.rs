@@ -28,7 +28,7 @@ pub struct Checked {
 }
 
 /// Classifies one line (no signature check yet).
-fn classify(line: &[u8]) -> LineOutcome {
+pub(super) fn classify(line: &[u8]) -> LineOutcome {
     let line = line_content(line);
     if line.is_empty() {
         return LineOutcome::Empty;

@@ -1,10 +1,14 @@
-//! What the verifier keeps per statement: what later checks need (refs by id,
-//! kinds and actors for incidents and tallies, leaves for checkpoints that
-//! cover fewer statements than precede them) and what the page's explorer
-//! and receipts read back.
+//! What the verifier keeps per statement: what later checks need (refs by
+//! id, kinds and actors for incidents and tallies, flags) and what the page's
+//! explorer reads back (rows, hashes bodies commit to). About 46 bytes a
+//! statement, in blocks (no doubling); leaves live in the tree (`tree.rs`),
+//! and line numbers are derived from the few lines that are not statements.
 
+use super::column::Column;
 use crate::statement::{Hash, Id, Key, Kind, Statement};
+use crate::tiles::TILE_WIDTH;
 use hashbrown::HashTable;
+use serde::{Deserialize, Serialize};
 use std::hash::BuildHasher;
 
 /// Kind numbers: 0 for a malformed statement, 1 to 11 the vocabulary
@@ -17,52 +21,102 @@ pub const USABLE: u8 = 1; // well-formed, signature valid, body valid, not a dup
 pub const SIG_OK: u8 = 2;
 pub const WELL_FORMED: u8 = 4;
 
+/// Runs of lines that are not statements (checkpoint and empty lines), so a
+/// statement's line and byte offset follow from its index.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Gaps {
+    /// The statement index each run comes before (increasing).
+    before: Vec<u64>,
+    /// Lines and bytes of all runs up to and including this one.
+    lines: Vec<u64>,
+    bytes: Vec<u64>,
+}
+
+impl Gaps {
+    fn add(&mut self, before: u64, lines: u64, bytes: u64) {
+        let (l0, b0) = (self.lines.last().copied().unwrap_or(0), self.bytes.last().copied().unwrap_or(0));
+        if self.before.last() == Some(&before) {
+            *self.lines.last_mut().expect("a run") += lines;
+            *self.bytes.last_mut().expect("a run") += bytes;
+        } else {
+            self.before.push(before);
+            self.lines.push(l0 + lines);
+            self.bytes.push(b0 + bytes);
+        }
+    }
+    /// Lines and bytes of the runs before statement `index`.
+    fn before(&self, index: u64) -> (u64, u64) {
+        match self.before.partition_point(|&b| b <= index) {
+            0 => (0, 0),
+            k => (self.lines[k - 1], self.bytes[k - 1]),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
 pub struct Index {
-    ids: Vec<Id>,
-    /// Statement indexes by id (first copy only).
+    ids: Column<Id>,
+    /// Statement indexes by id (first copy only); rebuilt from `ids` on load.
+    #[serde(skip)]
     by_id: HashTable<u32>,
+    #[serde(skip)]
     hasher: hashbrown::DefaultHashBuilder,
-    /// Leaf hashes up to the first malformed statement: no checkpoint or
-    /// proof can cover one, so later leaves serve nothing.
-    leaves: Vec<Hash>,
-    flags: Vec<u8>,
-    kinds: Vec<u32>,
+    flags: Column<u8>,
+    kinds: Column<u32>,
     /// Names of the kinds outside the vocabulary, from [`FIRST_OTHER_KIND`] on.
     other_kinds: Vec<String>,
+    #[serde(skip)]
     other_kind_index: hashbrown::HashMap<String, u32>,
-    actors: Vec<u32>,
+    actors: Column<u32>,
     actor_keys: Vec<Key>,
+    #[serde(skip)]
     actor_index: hashbrown::HashMap<Key, u32>,
-    /// 1-based line of each statement.
-    line_of: Vec<u32>,
+    gaps: Gaps,
+    /// Line and byte offset where the next statement is expected when no gap comes first.
+    next_line: u64,
+    next_offset: u64,
     keep_rows: bool,
-    /// Byte offset and length per statement, when `keep_rows`.
-    rows: Vec<(u64, u32)>,
+    /// Line length per statement, and the sum of lengths before each block of 256, when `keep_rows`.
+    lens: Column<u32>,
+    lens_before_block: Vec<u64>,
     /// Hashes committed to by statement bodies, when `keep_rows`: the first four
-    /// bytes and the statement index (8 bytes, not 36: a million-statement trace
-    /// has about 1.5 million). Candidates are confirmed against their line.
+    /// bytes and the statement index (8 bytes, not 36). Candidates are confirmed against their line.
     commits: Vec<(u32, u32)>,
 }
 
 impl Index {
     pub fn new(keep_rows: bool) -> Index {
         Index {
-            ids: Vec::new(),
+            ids: Column::default(),
             by_id: HashTable::new(),
             hasher: Default::default(),
-            leaves: Vec::new(),
-            flags: Vec::new(),
-            kinds: Vec::new(),
+            flags: Column::default(),
+            kinds: Column::default(),
             other_kinds: Vec::new(),
             other_kind_index: Default::default(),
-            actors: Vec::new(),
+            actors: Column::default(),
             actor_keys: Vec::new(),
             actor_index: Default::default(),
-            line_of: Vec::new(),
+            gaps: Gaps::default(),
+            next_line: 1,
+            next_offset: 0,
             keep_rows,
-            rows: Vec::new(),
+            lens: Column::default(),
+            lens_before_block: Vec::new(),
             commits: Vec::new(),
         }
+    }
+
+    /// Rebuilds the lookup tables after loading a saved index.
+    pub fn rebuild(&mut self) {
+        self.by_id = HashTable::with_capacity(self.ids.len());
+        for i in 0..self.ids.len() {
+            if self.flags.at(i) & WELL_FORMED != 0 && self.lookup(&self.ids.at(i)).is_none() {
+                self.insert_id(i as u32);
+            }
+        }
+        self.other_kind_index = self.other_kinds.iter().enumerate().map(|(i, k)| (k.clone(), FIRST_OTHER_KIND + i as u32)).collect();
+        self.actor_index = self.actor_keys.iter().enumerate().map(|(i, k)| (*k, i as u32)).collect();
     }
 
     /// Statements so far (the next statement's index).
@@ -70,49 +124,73 @@ impl Index {
         self.ids.len() as u64
     }
 
+    /// Where a statement's line is: gaps before it are what was skipped.
+    fn place(&mut self, line: u64, offset: u64, len: u32) {
+        let index = self.len();
+        if line > self.next_line || offset > self.next_offset {
+            self.gaps.add(index, line - self.next_line, offset - self.next_offset);
+        }
+        self.next_line = line + 1;
+        self.next_offset = offset + len as u64;
+        if self.keep_rows {
+            if index % TILE_WIDTH == 0 {
+                let before = self.lens_before_block.last().copied().unwrap_or(0) + self.block_tail_len();
+                self.lens_before_block.push(before);
+            }
+            self.lens.push(len);
+        }
+    }
+
+    /// Sum of the lengths in the last (full) block, for the next block's prefix sum.
+    fn block_tail_len(&self) -> u64 {
+        let n = self.lens.len();
+        if n == 0 {
+            return 0;
+        }
+        let start = (n - 1) / TILE_WIDTH as usize * TILE_WIDTH as usize;
+        (start..n).map(|i| self.lens.at(i) as u64).sum()
+    }
+
     /// A malformed line keeps its slot; its id and leaf are unknown (zero).
     pub fn push_malformed(&mut self, line: u64, offset: u64, len: u32) {
+        self.place(line, offset, len);
         self.ids.push(Id::default());
         self.flags.push(0);
         self.kinds.push(KIND_MALFORMED);
         self.actors.push(u32::MAX);
-        self.line_of.push(line as u32);
-        if self.keep_rows {
-            self.rows.push((offset, len));
-        }
     }
 
     /// Adds a well-formed statement; returns the index of an earlier copy of it.
     /// Its flags are set with [`Index::set_flags`] once phase B has judged it.
-    pub fn push_statement(&mut self, st: &Statement, leaf: Hash, keep_leaf: bool, line: u64, offset: u64, len: u32) -> Option<u32> {
+    pub fn push_statement(&mut self, st: &Statement, line: u64, offset: u64, len: u32) -> Option<u32> {
         let index = self.ids.len() as u32;
         let duplicate = self.lookup(&st.id);
+        self.place(line, offset, len);
         self.ids.push(st.id);
-        if keep_leaf {
-            self.leaves.push(leaf);
-        }
         let kind = self.intern_kind(&st.kind);
         self.kinds.push(kind);
         let actor = self.intern_actor(&st.actor);
         self.actors.push(actor);
-        self.line_of.push(line as u32);
         self.flags.push(WELL_FORMED);
         if self.keep_rows {
-            self.rows.push((offset, len));
             for h in &st.commits {
                 self.commits.push((hash_prefix(h), index));
             }
         }
         if duplicate.is_none() {
-            let h = self.hasher.hash_one(st.id);
-            let (ids, hasher) = (&self.ids, &self.hasher);
-            self.by_id.insert_unique(h, index, |&i| hasher.hash_one(ids[i as usize]));
+            self.insert_id(index);
         }
         duplicate
     }
 
+    fn insert_id(&mut self, index: u32) {
+        let h = self.hasher.hash_one(self.ids.at(index as usize));
+        let (ids, hasher) = (&self.ids, &self.hasher);
+        self.by_id.insert_unique(h, index, |&i| hasher.hash_one(ids.at(i as usize)));
+    }
+
     pub fn set_flags(&mut self, index: u64, flags: u8) {
-        self.flags[index as usize] = flags;
+        self.flags.set(index as usize, flags);
     }
 
     fn intern_actor(&mut self, key: &Key) -> u32 {
@@ -142,29 +220,26 @@ impl Index {
     /// The index of the (first) statement with this id.
     pub fn lookup(&self, id: &Id) -> Option<u32> {
         let h = self.hasher.hash_one(id);
-        self.by_id.find(h, |&i| self.ids[i as usize] == *id).copied()
+        self.by_id.find(h, |&i| self.ids.at(i as usize) == *id).copied()
     }
 
     /// The id of a well-formed statement.
     pub fn id(&self, index: u64) -> Option<Id> {
-        self.ids.get(index as usize).copied().filter(|_| self.flags[index as usize] & WELL_FORMED != 0)
+        self.ids.get(index as usize).filter(|_| self.flags.at(index as usize) & WELL_FORMED != 0)
     }
     /// The id slot, zero for a malformed statement.
     pub fn raw_id(&self, index: u64) -> Id {
-        self.ids[index as usize]
+        self.ids.at(index as usize)
     }
     pub fn flags(&self, index: u64) -> u8 {
-        self.flags[index as usize]
-    }
-    pub fn kinds(&self) -> &[u32] {
-        &self.kinds
+        self.flags.at(index as usize)
     }
     pub fn kind_code(&self, index: u32) -> u32 {
-        self.kinds[index as usize]
+        self.kinds.at(index as usize)
     }
     /// The kind's word ("" for a malformed statement).
     pub fn kind_name(&self, index: u64) -> &str {
-        match self.kinds[index as usize] {
+        match self.kinds.at(index as usize) {
             KIND_MALFORMED => "",
             c if c < FIRST_OTHER_KIND => Kind::VOCABULARY[c as usize - 1].as_str(),
             c => &self.other_kinds[(c - FIRST_OTHER_KIND) as usize],
@@ -172,25 +247,21 @@ impl Index {
     }
     /// The interned actor of a statement (u32::MAX for a malformed one).
     pub fn actor_code(&self, index: u64) -> u32 {
-        self.actors[index as usize]
-    }
-    pub fn actors(&self) -> &[u32] {
-        &self.actors
-    }
-    pub fn actor_keys(&self) -> &[Key] {
-        &self.actor_keys
+        self.actors.at(index as usize)
     }
     pub fn actor(&self, index: u64) -> Option<Key> {
-        self.actor_keys.get(self.actors[index as usize] as usize).copied()
+        self.actor_keys.get(self.actors.at(index as usize) as usize).copied()
     }
     pub fn line_of(&self, index: u64) -> u64 {
-        self.line_of[index as usize] as u64
+        index + 1 + self.gaps.before(index).0
     }
-    pub fn leaves(&self) -> &[Hash] {
-        &self.leaves
-    }
+    /// Byte offset and length of a statement's line, when `keep_rows`.
     pub fn row(&self, index: u64) -> Option<(u64, u32)> {
-        self.rows.get(index as usize).copied()
+        let len = self.lens.get(index as usize)?;
+        let block = (index / TILE_WIDTH) as usize;
+        let start = block * TILE_WIDTH as usize;
+        let within: u64 = (start..index as usize).map(|i| self.lens.at(i) as u64).sum();
+        Some((self.lens_before_block[block] + within + self.gaps.before(index).1, len))
     }
     /// Indexes of statements whose body may contain `hash` (same first four bytes).
     pub fn commit_candidates(&self, hash: &Hash) -> Vec<u64> {
@@ -203,4 +274,29 @@ impl Index {
 
 fn hash_prefix(h: &Hash) -> u32 {
     u32::from_le_bytes(h.0[..4].try_into().expect("4 bytes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_offsets_follow_from_the_gaps() {
+        let mut ix = Index::new(true);
+        // Statements on lines 1, 2, (checkpoint on 3, empty 4), 5, 6 ... with lengths 10 each, gap lines 7 and 1 bytes.
+        ix.push_malformed(1, 0, 10);
+        ix.push_malformed(2, 10, 10);
+        ix.push_malformed(5, 28, 10);
+        for k in 0..600u64 {
+            ix.push_malformed(6 + k, 38 + 10 * k, 10);
+        }
+        assert_eq!(ix.line_of(0), 1);
+        assert_eq!(ix.line_of(1), 2);
+        assert_eq!(ix.line_of(2), 5);
+        assert_eq!(ix.line_of(500), 503);
+        assert_eq!(ix.row(0), Some((0, 10)));
+        assert_eq!(ix.row(2), Some((28, 10)));
+        assert_eq!(ix.row(300), Some((28 + 298 * 10, 10)));
+        assert_eq!(ix.row(602), Some((28 + 600 * 10, 10)));
+    }
 }

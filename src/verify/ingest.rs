@@ -3,9 +3,8 @@
 
 use super::analyze::{Checked, LineOutcome};
 use super::index::{SIG_OK, USABLE, WELL_FORMED};
-use super::{LogInfo, PendingCheckpoint, UnresolvedRef, Verifier};
+use super::{DeferredCheckpoint, LogInfo, PendingCheckpoint, UnresolvedRef, Verifier};
 use crate::accountability::Fact;
-use crate::merkle;
 use crate::note;
 use crate::poll::VoteProblem;
 use crate::report::*;
@@ -23,7 +22,7 @@ impl Verifier {
         match o {
             LineOutcome::Empty => {}
             LineOutcome::Checkpoint(note) => {
-                let cp = PendingCheckpoint { line: self.line, note, statements_before: self.index.len(), root_then: self.frontier.root() };
+                let cp = PendingCheckpoint { line: self.line, note, statements_before: self.index.len(), root_then: self.tree.root() };
                 self.checkpoints += 1;
                 self.settle_checkpoint(cp);
             }
@@ -37,7 +36,7 @@ impl Verifier {
         let index = self.index.len();
         self.first_malformed.get_or_insert(index);
         self.index.push_malformed(self.line, offset, len);
-        self.frontier.push(Hash::default());
+        self.push_leaf(Hash::default());
         self.find(Code::StatementMalformed, Some(index), None, format!("Line {} (statement {index}): {reason}.", self.line));
         if index == 0 {
             self.find(Code::LogGenesisInvalid, Some(0), None, "The first statement is malformed, so the log has no origin or key.");
@@ -55,8 +54,8 @@ impl Verifier {
         let Checked { statement: st, signature: sig, leaf } = c;
         let index = self.index.len();
         let id = st.id;
-        let duplicate = self.index.push_statement(&st, leaf, self.first_malformed.is_none(), self.line, offset, len);
-        self.frontier.push(leaf);
+        let duplicate = self.index.push_statement(&st, self.line, offset, len);
+        self.push_leaf(leaf);
         let sig_ok = sig.is_ok();
         if let Err(e) = sig {
             self.find(Code::StatementSignatureInvalid, Some(index), Some(&id), format!("Statement {index} ({} by {}): {}.", st.kind, short_key(&st.actor), e.explain()));
@@ -82,6 +81,16 @@ impl Verifier {
             self.collect_facts(&st, index, resolved);
         }
         self.index.set_flags(index, WELL_FORMED | if usable { USABLE } else { 0 } | if sig_ok { SIG_OK } else { 0 });
+    }
+
+    /// A statement's leaf (zero for a malformed one: nothing can cover it), and
+    /// the root at the size of any checkpoint the reader holds, as the tree passes it.
+    fn push_leaf(&mut self, leaf: Hash) {
+        self.tree.push(leaf);
+        let size = self.tree.size();
+        if let Ok(k) = self.known_roots.binary_search_by_key(&size, |k| k.0) {
+            self.known_roots[k].1 = Some(self.tree.root());
+        }
     }
 
     /// Refs to earlier statements, as indexes; anything else is settled at the end.
@@ -194,10 +203,6 @@ impl Verifier {
         }
     }
 
-    fn root_at(&self, size: u64) -> Hash {
-        merkle::root(&self.index.leaves()[..size as usize])
-    }
-
     /// Checks one checkpoint line against the statements before it; the largest valid one seals.
     fn settle_checkpoint(&mut self, cp: PendingCheckpoint) {
         let at = |code: Code, what: String| Finding::new(code, cp.line, None, None, format!("Checkpoint on line {}: {what}.", cp.line));
@@ -221,14 +226,48 @@ impl Verifier {
             self.findings.push(at(Code::CheckpointUncheckable, format!("it covers statement {m}, which is malformed")));
             return;
         }
-        let root = if checked.size == cp.statements_before { cp.root_then } else { self.root_at(checked.size) };
-        if root != checked.root {
-            let what = format!("the first {} statements hash to {} but the log signed {}", checked.size, hex::encode(root), hex::encode(checked.root));
-            self.findings.push(at(Code::CheckpointRootMismatch, what));
+        let root = if checked.size == cp.statements_before {
+            cp.root_then
+        } else {
+            match self.tree.root_at(checked.size) {
+                Ok(r) => r,
+                Err(_) => {
+                    self.deferred.push(DeferredCheckpoint { line: cp.line, note: cp.note, size: checked.size, root: checked.root });
+                    return;
+                }
+            }
+        };
+        self.settle_root(cp.line, cp.note, checked.size, checked.root, root);
+    }
+
+    /// A valid checkpoint's root against the statements' root at its size; the largest that agrees seals.
+    fn settle_root(&mut self, line: u64, note: String, size: u64, signed: Hash, computed: Hash) {
+        if computed != signed {
+            let what = format!("Checkpoint on line {line}: the first {size} statements hash to {} but the log signed {}.", hex::encode(computed), hex::encode(signed));
+            self.findings.push(Finding::new(Code::CheckpointRootMismatch, line, None, None, what));
             return;
         }
-        if self.sealed.as_ref().is_none_or(|b| checked.size >= b.size) {
-            self.sealed = Some(CheckpointInfo { line: cp.line, size: checked.size, root: hex::encode(checked.root), valid: true, note: cp.note });
+        if self.sealed.as_ref().is_none_or(|b| size >= b.size) {
+            self.sealed = Some(CheckpointInfo { line, size, root: hex::encode(signed), valid: true, note });
+        }
+    }
+
+    /// Checkpoints whose roots the driver computed by reading the trace again;
+    /// without one, the checkpoint cannot be checked here.
+    pub(super) fn settle_deferred(&mut self) {
+        for d in std::mem::take(&mut self.deferred) {
+            match self.supplied_roots.iter().find(|(s, _)| *s == d.size).map(|(_, r)| *r) {
+                Some(root) => self.settle_root(d.line, d.note, d.size, d.root, root),
+                None => {
+                    let what = format!(
+                        "Checkpoint on line {}: it commits to the first {} statements, an older part of the trace than this verifier keeps leaves for (the last {} statements), and that part was not read again. Verify the trace from a file.",
+                        d.line,
+                        d.size,
+                        super::RECENT_BLOCKS as u64 * crate::tiles::TILE_WIDTH
+                    );
+                    self.findings.push(Finding::new(Code::CheckpointUncheckable, d.line, None, None, what));
+                }
+            }
         }
     }
 
@@ -281,7 +320,7 @@ impl Verifier {
             if self.first_malformed.is_some_and(|m| m < known.size) {
                 continue;
             }
-            let root = self.root_at(known.size);
+            let root = self.known_roots.iter().find(|k| k.0 == known.size).and_then(|k| k.1).expect("the tree passed every known size up to its own");
             if root != known.root {
                 let what = format!("You saw this log at size {} with root {}; this copy has root {} at that size: the log forked (two different histories).", known.size, short(&known.root), short(&root));
                 found.push(Finding::new(Code::CheckpointInconsistent, 0, known.size.checked_sub(1), None, what));
@@ -294,7 +333,8 @@ impl Verifier {
 
     /// Incidents and silent disagreements (FORMAT.md section 5).
     pub(super) fn settle_incidents(&mut self) -> Vec<Incident> {
-        let (incidents, anomalies) = self.incidents.finish(self.index.kinds(), self.index.actors(), self.index.actor_keys());
+        let index = &self.index;
+        let (incidents, anomalies) = self.incidents.finish(|i| index.kind_code(i), |i| index.actor(i as u64));
         for (index, other) in anomalies {
             let index = index as u64;
             let what = format!("Computes {index} and {other} answer the same request with different outputs.");

@@ -11,23 +11,29 @@
 //! keeps at most one partial line.
 
 mod analyze;
+mod column;
 mod framing;
 mod index;
 mod ingest;
+mod replay;
+mod tree;
 
 pub use analyze::{analyze, analyze_to_bytes, Checked, LineOutcome};
 pub use framing::{line_content, lines, Framer, Piece};
 pub use ingest::short_key;
+pub use replay::RootReplay;
+pub use tree::{Dropped, RECENT_BLOCKS};
 
 use crate::accountability::Collector as Incidents;
-use crate::merkle::{self, Frontier};
 use crate::note;
 use crate::poll::Tally;
 use crate::report::*;
 use crate::signature::{KeyCache, Mode};
+use crate::merkle;
 use crate::statement::{key_to_string, Hash, Id, Key};
 use analyze::Analyzed;
 use index::Index;
+use tree::Tree;
 
 /// What a reader already trusts before reading a trace.
 #[derive(Debug, Clone, Default)]
@@ -40,6 +46,10 @@ pub struct Options {
     pub known: Vec<KnownCheckpoint>,
     /// Keep each statement's byte offset and line (for the page's explorer).
     pub keep_rows: bool,
+    /// Keep every leaf hash (32 bytes a statement), for tools that prove the
+    /// inclusion of any statement or cannot read the trace again; otherwise
+    /// only recent leaves are kept (`tree.rs`).
+    pub keep_leaves: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -58,6 +68,15 @@ struct PendingCheckpoint {
     note: String,
     statements_before: u64,
     root_then: Hash,
+}
+
+/// A valid checkpoint of an old, unaligned size whose root needs leaves the
+/// tree no longer holds: settled at the end with a root the driver supplies.
+struct DeferredCheckpoint {
+    line: u64,
+    note: String,
+    size: u64,
+    root: Hash,
 }
 
 struct UnresolvedRef {
@@ -81,7 +100,11 @@ pub struct Verifier {
     /// Byte offset of the start of the next line.
     line_start: u64,
     index: Index,
-    frontier: Frontier,
+    tree: Tree,
+    /// Roots at the sizes of the reader's known checkpoints, taken as the tree passes them.
+    known_roots: Vec<(u64, Option<Hash>)>,
+    deferred: Vec<DeferredCheckpoint>,
+    supplied_roots: Vec<(u64, Hash)>,
     first_malformed: Option<u64>,
     log: Option<LogInfo>,
     roster: Vec<RosterMember>,
@@ -105,7 +128,15 @@ impl Verifier {
             bytes: 0,
             line_start: 0,
             index: Index::new(opts.keep_rows),
-            frontier: Frontier::default(),
+            tree: Tree::new(opts.keep_leaves),
+            known_roots: {
+                let mut sizes: Vec<u64> = opts.known.iter().map(|k| k.size).collect();
+                sizes.sort_unstable();
+                sizes.dedup();
+                sizes.into_iter().map(|s| (s, (s == 0).then(merkle::empty_root))).collect()
+            },
+            deferred: Vec::new(),
+            supplied_roots: Vec::new(),
             first_malformed: None,
             log: None,
             roster: Vec::new(),
@@ -216,6 +247,7 @@ impl Verifier {
             self.findings.push(Finding::new(Code::TraceEmpty, 0, None, None, "The trace has no statements."));
         }
         self.settle_refs();
+        self.settle_deferred();
         self.report_unsealed();
         self.check_known();
         let incidents = self.settle_incidents();
@@ -279,8 +311,9 @@ impl Verifier {
     pub fn id(&self, index: u64) -> Option<Id> {
         self.index.id(index)
     }
-    pub fn leaves(&self) -> &[Hash] {
-        self.index.leaves()
+    /// The root of the first `size` statements, if the tree still holds what it needs.
+    pub fn root_at(&mut self, size: u64) -> Result<Hash, Dropped> {
+        self.tree.root_at(size)
     }
     pub fn kind_name(&self, index: u64) -> &str {
         self.index.kind_name(index)
@@ -310,9 +343,24 @@ impl Verifier {
     pub fn commit_candidates(&self, hash: &Hash) -> Vec<u64> {
         self.index.commit_candidates(hash)
     }
-    /// Inclusion proof of `index` in the tree of the first `size` statements.
-    pub fn inclusion_proof(&self, index: u64, size: u64) -> Vec<Hash> {
-        merkle::inclusion_proof(index, &self.index.leaves()[..size as usize])
+    /// Inclusion proof of `index` in the tree of the first `size` statements
+    /// (every leaf is at hand with `keep_leaves`).
+    pub fn inclusion_proof(&mut self, index: u64, size: u64) -> Result<Vec<Hash>, Dropped> {
+        self.tree.inclusion_proof(index, size)
+    }
+
+    /// Sizes of checkpoints whose roots need leaves the tree dropped: the
+    /// driver computes them by reading the trace again ([`RootReplay`]) and
+    /// hands them to [`Verifier::supply_root`] before [`Verifier::finish`].
+    pub fn deferred_sizes(&self) -> Vec<u64> {
+        let mut s: Vec<u64> = self.deferred.iter().map(|d| d.size).collect();
+        s.sort_unstable();
+        s.dedup();
+        s
+    }
+
+    pub fn supply_root(&mut self, size: u64, root: Hash) {
+        self.supplied_roots.push((size, root));
     }
 }
 

@@ -5,7 +5,7 @@
 
 use onus::report::Report;
 use onus::signature::KeyCache;
-use onus::verify::{analyze, lines, Framer, LineOutcome, Options, Piece, Verifier};
+use onus::verify::{analyze, lines, Framer, LineOutcome, Options, Piece, RootReplay, Verifier};
 use std::collections::BTreeMap;
 use std::sync::mpsc::{channel, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -22,7 +22,9 @@ enum Job {
 /// Bytes read at a time.
 const READ: usize = 1 << 20;
 
-pub fn verify_reader(input: impl std::io::Read + Send, opts: Options, threads: usize, mut progress: impl FnMut(&Verifier)) -> std::io::Result<(Report, Verifier)> {
+/// Runs both phases over `input`; the verifier comes back unfinished, so the
+/// caller can settle deferred checkpoints (see [`finish_with_replay`]) first.
+pub fn verify_reader(input: impl std::io::Read + Send, opts: Options, threads: usize, mut progress: impl FnMut(&Verifier)) -> std::io::Result<Verifier> {
     let threads = threads.max(1);
     let in_flight = threads * 3;
     let mode = opts.signatures;
@@ -113,8 +115,29 @@ pub fn verify_reader(input: impl std::io::Read + Send, opts: Options, threads: u
     if let Some(e) = read_error {
         return Err(e);
     }
-    let report = v.finish();
-    Ok((report, v))
+    Ok(v)
+}
+
+/// Finishes a verification, first reading the trace again (`reopen`) for the
+/// roots of checkpoints that cover an old part of it, if there are any.
+pub fn finish_with_replay(v: &mut Verifier, reopen: Option<&dyn Fn() -> std::io::Result<Box<dyn std::io::Read>>>) -> std::io::Result<Report> {
+    let sizes = v.deferred_sizes();
+    if let (false, Some(reopen)) = (sizes.is_empty(), reopen) {
+        let mut replay = RootReplay::new(sizes);
+        let mut input = reopen()?;
+        let mut buf = vec![0u8; READ];
+        while !replay.done() {
+            let n = read_full(&mut input, &mut buf)?;
+            if n == 0 {
+                break;
+            }
+            replay.push(&buf[..n]);
+        }
+        for (size, root) in replay.finish() {
+            v.supply_root(size, root);
+        }
+    }
+    Ok(v.finish())
 }
 
 fn read_full(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {

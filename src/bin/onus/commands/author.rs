@@ -17,8 +17,9 @@ use std::path::Path;
 fn load(trace: &Path, keep_rows: bool) -> Result<(Report, onus::Verifier), Fail> {
     let f = std::fs::File::open(trace).map_err(|e| Fail(format!("cannot open {}: {e}", trace.display())))?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let opts = Options { keep_rows, ..Options::default() };
-    verify_reader(f, opts, threads, |_| {}).map_err(|e| Fail(format!("reading {} failed: {e}", trace.display())))
+    let opts = Options { keep_rows, keep_leaves: true, ..Options::default() };
+    let mut v = verify_reader(f, opts, threads, |_| {}).map_err(|e| Fail(format!("reading {} failed: {e}", trace.display())))?;
+    Ok((v.finish(), v))
 }
 
 pub fn append(key: &Path, kind: &str, refs: &[String], body: &str, time: Option<&str>, trace: &Path) -> Result<u8, Fail> {
@@ -68,7 +69,7 @@ fn ensure_newline(trace: &Path) -> Result<(), Fail> {
 
 pub fn seal(key: &Path, trace: &Path) -> Result<u8, Fail> {
     let k = keyfile::load(key)?;
-    let (report, v) = load(trace, false)?;
+    let (report, mut v) = load(trace, false)?;
     let (Some(origin), Some(log_key)) = (report.origin.clone(), report.log_key.clone()) else {
         return Err(Fail(format!("{} has no valid first `log` statement to seal", trace.display())));
     };
@@ -83,7 +84,7 @@ pub fn seal(key: &Path, trace: &Path) -> Result<u8, Fail> {
         eprintln!("onus: note: {} is named {:?} but the log's origin is {origin:?}; readers should pin {}", key.display(), k.name, report.vkey.as_deref().unwrap_or("?"));
     }
     let n = v.statement_count();
-    let root = onus::merkle::root(v.leaves());
+    let root = v.root_at(n).expect("every leaf is kept");
     let signed = note::sign_note(&note::checkpoint_text(&origin, n, &root), &origin, &k.key);
     ensure_newline(trace)?;
     let mut f = std::fs::OpenOptions::new().append(true).open(trace)?;
@@ -94,7 +95,7 @@ pub fn seal(key: &Path, trace: &Path) -> Result<u8, Fail> {
 
 pub fn prove(index: u64, trace: &Path) -> Result<u8, Fail> {
     use std::io::{Seek, SeekFrom};
-    let (report, v) = load(trace, true)?;
+    let (report, mut v) = load(trace, true)?;
     let Some(sealed) = &report.sealed else {
         return Err(Fail(format!("{} has no valid checkpoint to prove against; run `onus seal` first", trace.display())));
     };
@@ -109,7 +110,7 @@ pub fn prove(index: u64, trace: &Path) -> Result<u8, Fail> {
     let got = f.read(&mut line)?;
     line.truncate(got);
     let line = onus::verify::line_content(&line).to_vec();
-    let proof = v.inclusion_proof(index, sealed.size);
+    let proof = v.inclusion_proof(index, sealed.size).expect("every leaf is kept");
     let r = receipt::make_receipt(&line, index, &proof, &note_text).map_err(Fail)?;
     out::json(&r);
     Ok(0)

@@ -3,7 +3,7 @@
 use crate::cli::VerifyArgs;
 use crate::input::{open_input, read_all, read_failure};
 use crate::output::{out, print_receipt, print_summary, Progress};
-use crate::pipeline::verify_reader;
+use crate::pipeline::{finish_with_replay, verify_reader};
 use crate::Fail;
 use onus::receipt::{self, ReceiptStatus};
 use onus::report::{Report, Status};
@@ -22,10 +22,12 @@ pub fn verify(a: VerifyArgs) -> Result<u8, Fail> {
         signatures: if a.one_by_one { Mode::OneByOne } else { Mode::Batch },
         known: a.known.iter().map(|k| parse_known(k)).collect::<Result<_, _>>()?,
         keep_rows: false,
+        // A file can be read again for an old checkpoint's root; standard input and URLs cannot.
+        keep_leaves: !is_file(&a.trace),
     };
     let threads = threads(a.threads)?;
     let (input, size) = open_input(&a.trace, Duration::from_secs(a.timeout.max(1)))?;
-    let report = verify_with_progress(input, size, opts, threads)?;
+    let report = verify_with_progress(input, size, opts, threads, &a.trace)?;
     if a.json {
         out::json(&serde_json::to_string_pretty(&report)?);
     } else {
@@ -79,7 +81,12 @@ fn parse_known(s: &str) -> Result<KnownCheckpoint, Fail> {
     Ok(KnownCheckpoint { origin: String::new(), size, root })
 }
 
-fn verify_with_progress(input: Box<dyn Read + Send>, size: Option<u64>, opts: Options, threads: usize) -> Result<Report, Fail> {
+/// A path, not `-` or a URL: a source that can be read twice.
+fn is_file(arg: &str) -> bool {
+    arg != "-" && !arg.starts_with("http://") && !arg.starts_with("https://")
+}
+
+fn verify_with_progress(input: Box<dyn Read + Send>, size: Option<u64>, opts: Options, threads: usize, arg: &str) -> Result<Report, Fail> {
     let bar = Progress::new(size, "bytes");
     let result = verify_reader(input, opts, threads, |v| {
         let (bytes, _, statements) = v.progress();
@@ -87,5 +94,7 @@ fn verify_with_progress(input: Box<dyn Read + Send>, size: Option<u64>, opts: Op
         bar.message(format!("{statements} statements"));
     });
     bar.done();
-    result.map(|(report, _)| report).map_err(|e| read_failure("the trace", e))
+    let mut v = result.map_err(|e| read_failure("the trace", e))?;
+    let reopen = || std::fs::File::open(arg).map(|f| Box::new(f) as Box<dyn Read>);
+    finish_with_replay(&mut v, is_file(arg).then_some(&reopen as &dyn Fn() -> std::io::Result<Box<dyn Read>>)).map_err(|e| read_failure("the trace (read again for an old checkpoint)", e))
 }

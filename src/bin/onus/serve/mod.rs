@@ -390,6 +390,17 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
 
 fn announce(addr: SocketAddr, shared: &RwLock<state::State>, args: &ServeArgs) -> Result<(), String> {
     let base = format!("http://{addr}");
+    // The file first: whoever sees the banner can read it.
+    if let Some(path) = &args.ready_json {
+        let ready = ready_json(&base, shared, args).to_string();
+        if path.as_os_str() == "-" {
+            crate::output::out::json(&ready);
+        } else {
+            // Written whole, then renamed: a script never reads half of it.
+            let tmp = path.with_extension("tmp");
+            std::fs::write(&tmp, format!("{ready}\n")).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| format!("--ready-json {}: {e}", path.display()))?;
+        }
+    }
     say!("onus serve: listening on {base}");
     say!("  data     {}", args.data.display());
     say!("  page     {base}/");
@@ -402,16 +413,6 @@ fn announce(addr: SocketAddr, shared: &RwLock<state::State>, args: &ServeArgs) -
         say!("  check    onus verify {base}{logs_url}/trace.jsonl --key {}", log.vkey());
     }
     say!("  embed    {}", embed_line(&base));
-    if let Some(path) = &args.ready_json {
-        let ready = ready_json(&base, shared, args).to_string();
-        if path.as_os_str() == "-" {
-            crate::output::out::json(&ready);
-        } else {
-            // Written whole, then renamed: a script never reads half of it.
-            let tmp = path.with_extension("tmp");
-            std::fs::write(&tmp, format!("{ready}\n")).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| format!("--ready-json {}: {e}", path.display()))?;
-        }
-    }
     Ok(())
 }
 
