@@ -12,7 +12,7 @@ use crate::report::{Category, Incident, SteppedForward};
 use crate::statement::{key_to_string, Hash, Key};
 use hashbrown::HashMap;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Fact {
     Attest { pass: bool },
     Fault { blame: Key, what: String },
@@ -23,7 +23,7 @@ pub enum Fact {
 /// Memory per statement matters here (a million statements must fit in a
 /// browser tab), so computes are kept as compact per-request records and
 /// passing attests not at all.
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub struct Collector {
     /// Detections, acceptances, resolutions: index, fact, resolved refs.
     facts: Vec<(u32, Fact, Vec<u32>)>,

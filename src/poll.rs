@@ -10,6 +10,7 @@ use hashbrown::HashMap;
 pub const EXAMPLE_QUESTION: &str = "What matters more in decentralized AI?";
 pub const EXAMPLE_OPTIONS: [&str; 4] = ["knowing what went wrong", "someone taking responsibility", "both are essential", "neither"];
 
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Poll {
     index: u32,
     id: Id,
@@ -27,7 +28,7 @@ pub enum VoteProblem {
     Invalid(String),
 }
 
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub struct Tally {
     polls: Vec<Poll>,
     by_index: HashMap<u32, usize>,

@@ -109,6 +109,18 @@ codes! {
     CheckpointInconsistent = "checkpoint.inconsistent", Error,
         "it does not contain the log you saw before: statements it had committed to are missing, or its history differs",
         "This copy does not contain the log you saw before: it forked (another history) or it lost statements the log had committed to (an old copy, or a rollback). Keep both checkpoints as evidence and ask the operator why.";
+    CheckpointStale = "checkpoint.stale", Warning,
+        "the server showed an older checkpoint than one you hold",
+        "The server's checkpoint is older than one you saw before, and its tiles prove yours extends it: a cache served an old copy. Nothing is wrong with the log; check again later for the newer checkpoint.";
+    TileMismatch = "tile.mismatch", Error,
+        "a hash tile of the published log does not agree with its statements or its checkpoint",
+        "A hash tile does not hold the hashes of the statements under it, or does not lead to the checkpoint's root: the published files are damaged or were changed. Tell the publisher, who can write them again with `onus publish`.";
+    TileBundleInvalid = "tile.bundle.invalid", Error,
+        "an entry bundle does not hold the statements the log committed to",
+        "The entry bundle holds other statements than its place in the log calls for (a line missing, extra, moved or changed, or not one statement per line): the log's tiles and checkpoint do not vouch for it. Tell the publisher.";
+    TileMissing = "tile.missing", Error,
+        "a tile or entry bundle that the checkpoint implies cannot be fetched",
+        "A file that the checkpoint's size implies could not be fetched. Logs are never pruned: check your connection and the address, then try again; if it persists, tell the publisher.";
 }
 
 impl Serialize for Code {
@@ -159,10 +171,14 @@ pub fn needs_escape(c: char) -> bool {
 pub struct Finding {
     pub code: Code,
     pub severity: Severity,
-    /// 1-based line in the file (0 when the finding is about the whole trace).
-    pub line: u64,
+    /// 1-based line in the file (0 when the finding is about the whole trace;
+    /// null for a tile or entry bundle of a tiled log, which `path` names).
+    pub line: Option<u64>,
     pub index: Option<u64>,
     pub id: Option<String>,
+    /// The tile or bundle a finding is about (`tile/0/x001/234`), in a tiled log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     /// What happened, here.
     pub message: String,
     /// What the reader can do next (the code's advice).
@@ -171,7 +187,12 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(code: Code, line: u64, index: Option<u64>, id: Option<String>, what: impl Into<String>) -> Self {
-        Finding { code, severity: code.severity(), line, index, id, message: what.into(), advice: code.advice().to_string() }
+        Finding { code, severity: code.severity(), line: Some(line), index, id, path: None, message: what.into(), advice: code.advice().to_string() }
+    }
+    /// A finding about a tile or entry bundle (FORMAT.md section 8): no line,
+    /// the index of the first statement it covers, and its path.
+    pub fn at_path(code: Code, first: u64, path: String, what: impl Into<String>) -> Self {
+        Finding { code, severity: code.severity(), line: None, index: Some(first), id: None, path: Some(path), message: what.into(), advice: code.advice().to_string() }
     }
 }
 
@@ -286,7 +307,7 @@ pub struct OmittedFindings {
 
 /// Collects findings: every one is counted, the first [`MAX_FINDINGS_PER_CODE`]
 /// of each code are kept.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Findings {
     kept: Vec<Finding>,
     seen: hashbrown::HashMap<Code, u64>,
@@ -312,7 +333,11 @@ impl Findings {
     /// The kept findings sorted by line, what was left out per code, and the counts.
     pub fn finish(&mut self) -> (Vec<Finding>, Vec<OmittedFindings>, FindingCounts) {
         let mut kept = std::mem::take(&mut self.kept);
-        kept.sort_by_key(|f| f.line);
+        // Line order; tile findings (no line) after, by the statements they cover.
+        kept.sort_by_key(|f| match f.line {
+            Some(line) => (false, line, 0),
+            None => (true, 0, f.index.unwrap_or(0)),
+        });
         let omitted = Code::ALL
             .iter()
             .filter_map(|&code| {

@@ -309,3 +309,28 @@ impl Subtrees for TileSet {
         Ok(merkle::perfect_root(slice))
     }
 }
+
+/// What is wrong with the framing of an entry bundle that should hold `width`
+/// statements (FORMAT.md section 8), if anything: each line followed by `\n`,
+/// no `\r`, no empty line, exactly `width` lines. (Checkpoint lines and
+/// malformed statements are found when the lines are read.)
+pub fn bundle_problem(bytes: &[u8], width: u16) -> Option<String> {
+    if bytes.is_empty() {
+        return Some("it is empty".into());
+    }
+    if bytes.last() != Some(&b'\n') {
+        return Some("its last line has no final \\n".into());
+    }
+    if let Some(at) = bytes.iter().position(|&b| b == b'\r') {
+        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        return Some(format!("line {line} holds a \\r (bundles use \\n alone)"));
+    }
+    let mut lines = 0u64;
+    for (k, line) in bytes[..bytes.len() - 1].split(|&b| b == b'\n').enumerate() {
+        if line.is_empty() {
+            return Some(format!("line {} is empty", k + 1));
+        }
+        lines += 1;
+    }
+    (lines != width as u64).then(|| format!("it holds {lines} lines where its path calls for {width}"))
+}

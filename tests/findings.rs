@@ -78,7 +78,7 @@ fn statement_malformed_for_every_reason() {
         assert_eq!(r.status, Status::Failed, "{why}");
         let f: Vec<_> = r.findings.iter().filter(|f| f.code == Code::StatementMalformed).collect();
         assert_eq!(f.len(), 1, "{why}: {:?}", codes(&r));
-        assert_eq!((f[0].line, f[0].index), (3, Some(2)), "{why}");
+        assert_eq!((f[0].line, f[0].index), (Some(3), Some(2)), "{why}");
         assert!(f[0].message.contains(why), "{why}: {}", f[0].message);
         // The malformed line keeps its slot: the checkpoint (now covering it) cannot be checked.
         assert!(r.findings.iter().any(|f| f.code == Code::CheckpointUncheckable || f.code == Code::CheckpointRootMismatch), "{why}: {:?}", codes(&r));
@@ -87,7 +87,7 @@ fn statement_malformed_for_every_reason() {
     let mut text = sealed().text().into_bytes();
     text.splice(0..0, b"{\"a\":\"\xff\"}\n".iter().copied());
     let r = onus::verify_bytes(&text, Options::default());
-    assert!(r.findings.iter().any(|f| f.code == Code::StatementMalformed && f.line == 1 && f.message.contains("UTF-8")));
+    assert!(r.findings.iter().any(|f| f.code == Code::StatementMalformed && f.line == Some(1) && f.message.contains("UTF-8")));
 }
 
 #[test]
@@ -96,7 +96,7 @@ fn a_changed_line_ending_is_malformed() {
     let text = t.text();
     let cr_at_end = format!("{}\r", &text[..text.len() - 1]);
     let r = onus::verify_bytes(cr_at_end.as_bytes(), Options::default());
-    assert!(r.findings.iter().any(|f| f.code == Code::StatementMalformed && f.line == 4), "{:?}", codes(&r));
+    assert!(r.findings.iter().any(|f| f.code == Code::StatementMalformed && f.line == Some(4)), "{:?}", codes(&r));
     // \r\n endings throughout are fine.
     let crlf = text.replace('\n', "\r\n");
     assert_eq!(onus::verify_bytes(crlf.as_bytes(), Options::default()).status, Status::Verified);
@@ -227,7 +227,7 @@ fn body_invalid() {
     t.add(&key(4), "mystery", &[], r#"{"anything":[1,2,3]}"#);
     t.seal();
     let r = t.verify();
-    let hits: Vec<(u64, Option<u64>)> = r.findings.iter().filter(|f| f.code == Code::BodyInvalid).map(|f| (f.line, f.index)).collect();
+    let hits: Vec<(u64, Option<u64>)> = r.findings.iter().filter(|f| f.code == Code::BodyInvalid).map(|f| (f.line.unwrap(), f.index)).collect();
     assert_eq!(hits, vec![(5, Some(3)), (6, Some(4)), (7, Some(5)), (8, Some(6))], "{:?}", codes(&r));
     assert_eq!(r.status, Status::Verified, "body.invalid is a warning; an unknown kind is fine");
 }
@@ -251,7 +251,7 @@ fn polls_count_last_votes_and_flag_late_ones() {
     assert_eq!((p.voters, p.superseded, p.late), (3, 1, 1));
     assert_eq!(p.question, "Which?");
     has(&r, "vote.late", 11, Some(9));
-    let invalid: Vec<u64> = r.findings.iter().filter(|f| f.code == Code::BodyInvalid).map(|f| f.line).collect();
+    let invalid: Vec<u64> = r.findings.iter().filter(|f| f.code == Code::BodyInvalid).map(|f| f.line.unwrap()).collect();
     assert_eq!(invalid, vec![9, 10]);
 }
 
@@ -275,7 +275,7 @@ fn checkpoint_findings() {
     t.raw(r#"{"checkpoint":"x","more":1}"#);
     t.checkpoint_note("no signatures here\n");
     let r = t.verify();
-    let lines: Vec<u64> = r.findings.iter().filter(|f| f.code == Code::CheckpointMalformed).map(|f| f.line).collect();
+    let lines: Vec<u64> = r.findings.iter().filter(|f| f.code == Code::CheckpointMalformed).map(|f| f.line.unwrap()).collect();
     assert_eq!(lines, vec![5, 6, 7]);
     assert!(r.findings.iter().all(|f| f.index.is_none() || f.code != Code::CheckpointMalformed));
 
@@ -410,7 +410,7 @@ fn findings_are_bounded_and_counted() {
     assert_eq!(r.counts.error, 2500);
     // The first ones are listed, in line order.
     let first = r.findings.iter().find(|f| f.code == Code::StatementMalformed).unwrap();
-    assert_eq!((first.line, first.index), (5, Some(3)));
+    assert_eq!((first.line, first.index), (Some(5), Some(3)));
     // A huge member name is not echoed in full.
     let mut u = sealed();
     let name = "n".repeat(200_000);

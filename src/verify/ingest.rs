@@ -305,15 +305,8 @@ impl Verifier {
         let n = self.index.len();
         let mut found = Vec::new();
         for known in self.opts.known.iter().filter(|k| k.origin.is_empty() || k.origin == log.origin) {
-            let short = |r: &Hash| format!("{}…", &r.to_string()[..16]);
             if known.size > n {
-                let missing = known.size - n;
-                let what = format!(
-                    "You saw this log at size {} (root {}); this copy has only {n} statements: {missing} statement(s) the log had committed to are missing from it. It is an old copy, or the log was rolled back.",
-                    known.size,
-                    short(&known.root)
-                );
-                found.push(Finding::new(Code::CheckpointInconsistent, 0, None, None, what));
+                found.push(rolled_back(known, n));
                 continue;
             }
             // A copy broken before that size cannot be compared (it has failed already).
@@ -322,8 +315,7 @@ impl Verifier {
             }
             let root = self.known_roots.iter().find(|k| k.0 == known.size).and_then(|k| k.1).expect("the tree passed every known size up to its own");
             if root != known.root {
-                let what = format!("You saw this log at size {} with root {}; this copy has root {} at that size: the log forked (two different histories).", known.size, short(&known.root), short(&root));
-                found.push(Finding::new(Code::CheckpointInconsistent, 0, known.size.checked_sub(1), None, what));
+                found.push(forked(known, &root));
             }
         }
         for f in found {
@@ -343,6 +335,27 @@ impl Verifier {
         }
         incidents
     }
+}
+
+fn short_hash(r: &Hash) -> String {
+    format!("{}…", &r.to_string()[..16])
+}
+
+/// `checkpoint.inconsistent`: this copy ends before a checkpoint the reader holds.
+pub(crate) fn rolled_back(known: &super::KnownCheckpoint, n: u64) -> Finding {
+    let missing = known.size - n;
+    let what = format!(
+        "You saw this log at size {} (root {}); this copy has only {n} statements: {missing} statement(s) the log had committed to are missing from it. It is an old copy, or the log was rolled back.",
+        known.size,
+        short_hash(&known.root)
+    );
+    Finding::new(Code::CheckpointInconsistent, 0, None, None, what)
+}
+
+/// `checkpoint.inconsistent`: this copy has another root at a size the reader holds.
+pub(crate) fn forked(known: &super::KnownCheckpoint, root: &Hash) -> Finding {
+    let what = format!("You saw this log at size {} with root {}; this copy has root {} at that size: the log forked (two different histories).", known.size, short_hash(&known.root), short_hash(root));
+    Finding::new(Code::CheckpointInconsistent, 0, known.size.checked_sub(1), None, what)
 }
 
 pub fn short_key(k: &Key) -> String {

@@ -16,11 +16,13 @@ mod framing;
 mod index;
 mod ingest;
 mod replay;
+mod state;
 mod tree;
 
 pub use analyze::{analyze, analyze_to_bytes, Checked, LineOutcome};
 pub use framing::{line_content, lines, Framer, Piece};
 pub use ingest::short_key;
+pub(crate) use ingest::{forked as forked_finding, rolled_back as rolled_back_finding};
 pub use replay::RootReplay;
 pub use tree::{Dropped, RECENT_BLOCKS};
 
@@ -72,6 +74,7 @@ struct PendingCheckpoint {
 
 /// A valid checkpoint of an old, unaligned size whose root needs leaves the
 /// tree no longer holds: settled at the end with a root the driver supplies.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct DeferredCheckpoint {
     line: u64,
     note: String,
@@ -79,12 +82,14 @@ struct DeferredCheckpoint {
     root: Hash,
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 struct UnresolvedRef {
     line: u64,
     index: u64,
     target: Id,
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 struct LogInfo {
     origin: String,
     key: Key,
@@ -361,6 +366,29 @@ impl Verifier {
 
     pub fn supply_root(&mut self, size: u64, root: Hash) {
         self.supplied_roots.push((size, root));
+    }
+
+    // ----- for the driver of a tiled log (crate::tiled) -----
+
+    /// A finding about tiles, bundles or checkpoints the reader holds.
+    pub fn push_finding(&mut self, f: Finding) {
+        self.findings.push(f);
+    }
+    /// The log's origin and key, once the genesis has been read.
+    pub fn log_identity(&self) -> Option<(&str, Key)> {
+        self.log.as_ref().map(|l| (l.origin.as_str(), l.key))
+    }
+    /// The root of every statement so far.
+    pub fn root(&self) -> Hash {
+        self.tree.root()
+    }
+    /// Leaf `index`, if still held (recent blocks, or every leaf with `keep_leaves`).
+    pub fn leaf(&self, index: u64) -> Option<Hash> {
+        self.tree.leaf(index)
+    }
+    /// The hashes the statements read so far give for `tile` (of a tree of at most their number).
+    pub fn computed_tile(&mut self, tile: &crate::tiles::Tile) -> Result<Vec<Hash>, Dropped> {
+        crate::tiles::tile_hashes(tile, &mut self.tree)
     }
 }
 

@@ -90,12 +90,12 @@ impl Trace {
 
 /// The (code, line, index) of every finding.
 pub fn codes(r: &Report) -> Vec<(String, u64, Option<u64>)> {
-    r.findings.iter().map(|f| (f.code.as_str().to_string(), f.line, f.index)).collect()
+    r.findings.iter().map(|f| (f.code.as_str().to_string(), f.line.unwrap_or(0), f.index)).collect()
 }
 
 /// Asserts that `r` has exactly one finding with `code`, at `line` and `index`.
 pub fn has(r: &Report, code: &str, line: u64, index: Option<u64>) {
     let hits: Vec<_> = r.findings.iter().filter(|f| f.code.as_str() == code).collect();
     assert_eq!(hits.len(), 1, "want one {code}, got {:?}", codes(r));
-    assert_eq!((hits[0].line, hits[0].index), (line, index), "{code}: {}", hits[0].message);
+    assert_eq!((hits[0].line, hits[0].index), (Some(line), index), "{code}: {}", hits[0].message);
 }

@@ -159,10 +159,11 @@ pub fn print_summary(r: &Report) {
         say!("");
         say!("{} {} ({total}): {}", sev(code.severity()), code.as_str(), code.summary());
         for f in of.iter().take(10) {
-            let at = match f.index {
-                Some(i) => format!("line {} statement {i}", f.line),
-                None if f.line > 0 => format!("line {}", f.line),
-                None => "the trace".into(),
+            let at = match (f.index, &f.path, f.line) {
+                (Some(i), Some(path), _) => format!("{path} (from statement {i})"),
+                (Some(i), None, Some(line)) => format!("line {line} statement {i}"),
+                (None, _, Some(line)) if line > 0 => format!("line {line}"),
+                _ => "the trace".into(),
             };
             say!("  {at}: {}", f.message);
         }

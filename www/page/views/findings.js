@@ -67,6 +67,7 @@ function findingItem(f, { openStatement, statements }) {
   const where = [];
   if (f.line) where.push(`line ${fmtInt(f.line)}`);
   if (f.index != null) where.push(`statement #${fmtInt(f.index)}`);
+  if (f.path) where.push(f.path);
   return h('li', { class: `finding sev-${f.severity}`, 'data-code': f.code },
     h('div', { class: 'finding-head' },
       where.length ? h('span', { class: 'where' }, where.join(' · ')) : null,
