@@ -309,9 +309,33 @@ pub struct OmittedFindings {
 /// of each code are kept.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Findings {
+    #[serde(with = "kept_findings")]
     kept: Vec<Finding>,
     seen: hashbrown::HashMap<Code, u64>,
     counts: FindingCounts,
+}
+
+/// Kept findings in a verifier's saved state (postcard, which is not
+/// self-describing, so no field may be skipped): severity and advice follow
+/// from the code.
+mod kept_findings {
+    use super::{Code, Finding};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    type Row = (Code, Option<u64>, Option<u64>, Option<String>, Option<String>, String);
+
+    pub fn serialize<S: Serializer>(kept: &[Finding], s: S) -> Result<S::Ok, S::Error> {
+        let rows: Vec<Row> = kept.iter().map(|f| (f.code, f.line, f.index, f.id.clone(), f.path.clone(), f.message.clone())).collect();
+        rows.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Finding>, D::Error> {
+        let rows = Vec::<Row>::deserialize(d)?;
+        Ok(rows
+            .into_iter()
+            .map(|(code, line, index, id, path, message)| Finding { code, severity: code.severity(), line, index, id, path, message, advice: code.advice().to_string() })
+            .collect())
+    }
 }
 
 impl Findings {

@@ -27,8 +27,8 @@ pub struct Checked {
     pub leaf: Hash,
 }
 
-/// Classifies one line (no signature check yet).
-pub(super) fn classify(line: &[u8]) -> LineOutcome {
+/// Classifies one line (no signature check yet: `signature` is not yet known).
+pub fn classify(line: &[u8]) -> LineOutcome {
     let line = line_content(line);
     if line.is_empty() {
         return LineOutcome::Empty;
