@@ -50,6 +50,16 @@ pub enum Command {
         key: PathBuf,
         trace: PathBuf,
     },
+    /// Write a trace as a tiled log (C2SP tlog-tiles with BLAKE3, docs/FORMAT.md section 8) that any static host can serve.
+    /// Refuses a trace that does not verify; run again as the trace grows (only what changed is written).
+    Publish {
+        trace: PathBuf,
+        /// The folder to publish into (created if missing); serve it as it is.
+        dir: PathBuf,
+        /// Threads for the verification, 1 to 256 (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Print a receipt proving statement INDEX is in the trace's latest checkpoint.
     Prove { index: u64, trace: PathBuf },
     /// Verify a receipt (file or -). Exit 0 verified, 3 no key given, 1 failed.
@@ -85,8 +95,13 @@ pub enum Command {
 
 #[derive(Args)]
 pub struct VerifyArgs {
-    /// A trace file, an http(s) URL, or - for standard input.
+    /// A trace file, an http(s) URL, or - for standard input; or a tiled log:
+    /// a folder or an http(s) URL ending in `/` that holds `checkpoint`.
     pub trace: String,
+    /// For a tiled log: the state of an earlier run; verify only what is new since,
+    /// then save the state of this run there (created if missing).
+    #[arg(long)]
+    pub state: Option<PathBuf>,
     /// Print the JSON report instead of a summary.
     #[arg(long)]
     pub json: bool,

@@ -9,6 +9,7 @@ mod commands;
 mod input;
 mod keyfile;
 mod pipeline;
+mod source;
 #[cfg(feature = "serve")]
 mod serve;
 
@@ -45,6 +46,7 @@ fn run(cmd: Command) -> Result<u8, Fail> {
         Command::ConvertKey { file } => keys::convert_key(&file),
         Command::Append { key, kind, refs, body, time, trace } => author::append(&key, &kind, &refs, &body, time.as_deref(), &trace),
         Command::Seal { key, trace } => author::seal(&key, &trace),
+        Command::Publish { trace, dir, threads } => publish::publish(&trace, &dir, verify::threads(threads)?),
         Command::Prove { index, trace } => author::prove(index, &trace),
         #[cfg(feature = "demo")]
         Command::Demo { statements, seed, out } => demo::demo(statements, seed, out),

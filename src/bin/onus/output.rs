@@ -141,6 +141,12 @@ pub fn print_summary(r: &Report) {
         let parts: Vec<String> = p.options.iter().zip(&p.counts).map(|(o, c)| format!("{o} {c}")).collect();
         say!("  poll         {:?}: {} · {votes} vote(s), closes {}", p.question, parts.join(" · "), p.closes);
     }
+    print_findings(r);
+}
+
+/// The findings grouped by code, in the order the codes first appear: the
+/// code's summary, its first ten places, then what to do (the core's words).
+pub fn print_findings(r: &Report) {
     if r.findings.is_empty() {
         return;
     }

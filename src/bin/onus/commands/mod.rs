@@ -4,4 +4,6 @@ pub mod author;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod keys;
+pub mod publish;
+pub mod tiled;
 pub mod verify;

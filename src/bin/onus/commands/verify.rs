@@ -3,7 +3,9 @@
 use crate::cli::VerifyArgs;
 use crate::input::{open_input, read_all, read_failure};
 use crate::output::{out, print_receipt, print_summary, Progress};
+use crate::commands::tiled::{since_line, verify_tiled};
 use crate::pipeline::{finish_with_replay, verify_reader};
+use crate::source::Source;
 use crate::Fail;
 use onus::receipt::{self, ReceiptStatus};
 use onus::report::{Report, Status};
@@ -26,8 +28,19 @@ pub fn verify(a: VerifyArgs) -> Result<u8, Fail> {
         keep_leaves: !is_file(&a.trace),
     };
     let threads = threads(a.threads)?;
-    let (input, size) = open_input(&a.trace, Duration::from_secs(a.timeout.max(1)))?;
-    let report = verify_with_progress(input, size, opts, threads, &a.trace)?;
+    let report = if let Some(src) = Source::of(&a.trace) {
+        let run = verify_tiled(&src, opts, a.state.as_deref(), threads)?;
+        if let Some(line) = since_line(&run) {
+            eprintln!("onus: {line}");
+        }
+        run.report
+    } else {
+        if a.state.is_some() {
+            return Err(Fail(format!("--state is for tiled logs (a folder, or a URL ending in /), and {} is neither", a.trace)));
+        }
+        let (input, size) = open_input(&a.trace, Duration::from_secs(a.timeout.max(1)))?;
+        verify_with_progress(input, size, opts, threads, &a.trace)?
+    };
     if a.json {
         out::json(&serde_json::to_string_pretty(&report)?);
     } else {
@@ -84,6 +97,13 @@ fn parse_known(s: &str) -> Result<KnownCheckpoint, Fail> {
 /// A path, not `-` or a URL: a source that can be read twice.
 fn is_file(arg: &str) -> bool {
     arg != "-" && !arg.starts_with("http://") && !arg.starts_with("https://")
+}
+
+/// A trace file through the verifier, strict, with progress (for commands that publish it).
+pub fn verify_file(trace: &std::path::Path, threads: usize) -> Result<Report, Fail> {
+    let arg = trace.to_string_lossy().into_owned();
+    let (input, size) = open_input(&arg, Duration::from_secs(30))?;
+    verify_with_progress(input, size, Options::default(), threads, &arg)
 }
 
 fn verify_with_progress(input: Box<dyn Read + Send>, size: Option<u64>, opts: Options, threads: usize, arg: &str) -> Result<Report, Fail> {

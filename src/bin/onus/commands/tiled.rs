@@ -1,0 +1,128 @@
+//! `onus verify DIR/` or `onus verify https://…/`: a tiled log (FORMAT.md
+//! section 8), resumable with `--state FILE`. The core names the files; this
+//! fetches them several at a time and runs phase A on the bundles in threads.
+
+use crate::output::Progress;
+use crate::source::{parallel_map, Source, MAX_FILE};
+use crate::Fail;
+use onus::report::Report;
+use onus::signature::KeyCache;
+use onus::tiled::{Since, TiledVerifier};
+use onus::tiles::{Bundle, Tile, HASH_BYTES, TILE_WIDTH};
+use onus::verify::{analyze, lines, LineOutcome, Options};
+use std::path::Path;
+
+/// Files fetched at once over HTTP (a folder is read by as many threads as cores).
+const HTTP_PARALLEL: usize = 16;
+/// Bundles in flight: fetched and analysed ahead of the in-order merge.
+const WINDOW: usize = 64;
+
+/// What one run found, with what became of the held checkpoint.
+pub struct TiledRun {
+    pub report: Report,
+    pub since: Since,
+}
+
+pub fn verify_tiled(src: &Source, opts: Options, state: Option<&Path>, threads: usize) -> Result<TiledRun, Fail> {
+    let parallel = match src {
+        Source::Dir(_) => threads,
+        Source::Http { .. } => HTTP_PARALLEL.max(threads),
+    };
+    let mut tv = open_state(state, opts.clone())?;
+    let checkpoint = src.get("checkpoint", 1 << 20).map_err(Fail)?.ok_or_else(|| Fail(format!("{} holds no checkpoint: is it a tiled log? (a trace file is verified by its own name)", src.describe())))?;
+    let wanted = tv.checkpoint(&checkpoint).map_err(|e| Fail(e.to_string()))?;
+    for (tile, bytes) in wanted.iter().zip(parallel_map(&wanted, parallel, |t| fetch_tile(src, t))) {
+        tv.supply_tile(*tile, bytes?.as_deref());
+    }
+    let bundles = tv.plan();
+    read_bundles(&mut tv, src, &bundles, parallel, threads, opts.signatures)?;
+    let (report, saved, since) = tv.finish();
+    if let (Some(path), Some(bytes)) = (state, saved) {
+        write_atomic(path, &bytes)?;
+    }
+    Ok(TiledRun { report, since })
+}
+
+fn open_state(state: Option<&Path>, opts: Options) -> Result<TiledVerifier, Fail> {
+    let Some(path) = state else { return Ok(TiledVerifier::new(opts)) };
+    match std::fs::read(path) {
+        Ok(bytes) => TiledVerifier::resume(&bytes, opts).map_err(|e| Fail(format!("--state {}: {e}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(TiledVerifier::new(opts)),
+        Err(e) => Err(Fail(format!("--state {}: cannot read it: {e}", path.display()))),
+    }
+}
+
+/// A hash tile; a partial that is gone may be read from its full tile (C2SP tlog-tiles).
+fn fetch_tile(src: &Source, t: &Tile) -> Result<Option<Vec<u8>>, Fail> {
+    let limit = (TILE_WIDTH as usize * HASH_BYTES) as u64;
+    match src.get(&t.path(), limit).map_err(Fail)? {
+        Some(b) => Ok(Some(b)),
+        None if !t.is_full() => src.get(&t.full().path(), limit).map_err(Fail),
+        None => Ok(None),
+    }
+}
+
+/// An entry bundle; a partial that is gone may be read from the first lines of its full bundle.
+fn fetch_bundle(src: &Source, b: &Bundle) -> Result<Option<Vec<u8>>, Fail> {
+    match src.get(&b.path(), MAX_FILE).map_err(Fail)? {
+        Some(bytes) => Ok(Some(bytes)),
+        None if !b.is_full() => Ok(src.get(&b.full().path(), MAX_FILE).map_err(Fail)?.map(|full| first_lines(full, b.width as usize))),
+        None => Ok(None),
+    }
+}
+
+fn first_lines(mut bytes: Vec<u8>, n: usize) -> Vec<u8> {
+    if let Some((end, _)) = bytes.iter().enumerate().filter(|(_, &c)| c == b'\n').nth(n.saturating_sub(1)) {
+        bytes.truncate(end + 1);
+    }
+    bytes
+}
+
+type Fetched = (Option<Vec<u8>>, Vec<LineOutcome>, Option<Vec<u8>>);
+
+/// The bundles in order, a window at a time: fetched and analysed in
+/// parallel, merged in order (the core's phase B needs file order).
+fn read_bundles(tv: &mut TiledVerifier, src: &Source, bundles: &[Bundle], parallel: usize, threads: usize, mode: onus::signature::Mode) -> Result<(), Fail> {
+    let bar = Progress::new(Some(bundles.len() as u64), "bundles");
+    let tiles: Vec<Option<Tile>> = bundles.iter().map(|b| tv.bundle_tile(b)).collect();
+    for (w, window) in bundles.chunks(WINDOW).enumerate() {
+        let jobs: Vec<(Bundle, Option<Tile>)> = window.iter().zip(&tiles[w * WINDOW..]).map(|(b, t)| (*b, *t)).collect();
+        let fetched: Vec<Result<Fetched, Fail>> = parallel_map(&jobs, parallel.max(threads), |(b, t)| {
+            let bytes = fetch_bundle(src, b)?;
+            let outcomes = bytes.as_deref().map(|x| analyze(lines(x), mode, &mut KeyCache::default())).unwrap_or_default();
+            let tile0 = match t {
+                Some(t) => fetch_tile(src, t)?,
+                None => None,
+            };
+            Ok((bytes, outcomes, tile0))
+        });
+        for ((b, _), f) in jobs.into_iter().zip(fetched) {
+            let (bytes, outcomes, tile0) = f?;
+            if !tv.push_bundle_outcomes(b, bytes.as_deref(), outcomes, tile0.as_deref()) {
+                bar.done();
+                return Ok(());
+            }
+        }
+        bar.set(((w + 1) * WINDOW).min(bundles.len()) as u64);
+    }
+    bar.done();
+    Ok(())
+}
+
+/// Written whole, then renamed: a crash never leaves half a state.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Fail> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| Fail(format!("--state {}: cannot save it: {e}", path.display())))
+}
+
+/// One line on what became of the held checkpoint (for people; the report is unchanged).
+pub fn since_line(run: &TiledRun) -> Option<String> {
+    let n = run.report.sealed.as_ref().map_or(0, |c| c.size);
+    match run.since {
+        Since::Fresh => None,
+        Since::Extended { held } if n == held => Some(format!("no new statements since your saved state (size {held}); the checkpoint is the one you saw")),
+        Since::Extended { held } => Some(format!("{} new statement(s) since your saved state at size {held}, consistent with what you saw", n.saturating_sub(held))),
+        Since::Stale { held, served } => Some(format!("the server shows size {served}, older than your saved state at size {held} (a stale cache); this report is of the checkpoint you hold")),
+        Since::Inconsistent { held } => Some(format!("this log does not extend what you saw at size {held}: it forked or shrank (see the errors); your saved state was kept")),
+    }
+}
