@@ -242,6 +242,7 @@ fn a_file_that_cannot_be_fetched_is_tile_missing() {
     let (r, _, _) = verify(&files, None);
     has(&r, "tile.missing", 1280, "tile/entries/005.p/20");
     assert_eq!(r.status, Status::Failed);
+    assert_eq!(r.counts.error + r.counts.warning, 2, "one error, and the demo's one warning before it: {:?}", found(&r));
 
     let mut files = log.published(1300);
     files.remove("tile/1/000.p/5");
@@ -251,25 +252,26 @@ fn a_file_that_cannot_be_fetched_is_tile_missing() {
 
 /// Two histories of one log (same origin, same key) that agree on the first `common` statements.
 fn fork(common: usize, a: usize, b: usize) -> (Log, Log) {
-    let grow = |t: &mut Trace, n: usize, tag: &str| {
+    let grow = |t: &mut Trace, n: usize, tag: usize| {
         let c = common::key(1);
         for i in 0..n {
-            t.add(&c, "request", &[], &format!(r#"{{"model":"m","input":"{tag}-{i}"}}"#));
+            t.add(&c, "request", &[], &format!(r#"{{"model":"m","input":"{:064x}"}}"#, tag + i));
         }
     };
     let mut base = Trace::new();
-    grow(&mut base, common - 1, "base");
+    grow(&mut base, common - 1, 0);
     let (mut x, mut y) = (Trace { lines: base.lines.clone(), leaves: base.leaves.clone(), ..Trace::new() }, base);
     x.time = y.time;
-    grow(&mut x, a - common, "x");
-    grow(&mut y, b - common, "y");
+    grow(&mut x, a - common, 1 << 20);
+    grow(&mut y, b - common, 2 << 20);
     (Log::from_trace(&x), Log::from_trace(&y))
 }
 
 #[test]
 fn a_log_that_forked_after_a_saved_state_is_inconsistent() {
     let (x, y) = fork(300, 600, 700);
-    let (_, state, _) = verify(&x.published(600), None);
+    let (held, state, _) = verify(&x.published(600), None);
+    assert_eq!(found(&held), vec![], "the fixture is a clean log");
     let state = state.expect("verified");
 
     // Grew, but from another history: the consistency proof fails.
@@ -278,6 +280,8 @@ fn a_log_that_forked_after_a_saved_state_is_inconsistent() {
     assert_eq!(r.status, Status::Failed);
     let f = r.findings.iter().find(|f| f.code.as_str() == "checkpoint.inconsistent").expect("inconsistent");
     assert!(f.message.contains("forked"), "{}", f.message);
+    assert_eq!(r.sealed.as_ref().map(|c| c.size), Some(600), "the checkpoint held stands as evidence");
+    assert_eq!(found(&r).len(), 1, "{:?}", found(&r));
     assert!(next.is_none(), "the saved state is kept, not replaced");
 
     // The same size with another root.
@@ -316,7 +320,7 @@ fn a_state_from_another_log_or_damaged_is_refused() {
 
     let other = Log::from_trace(&{
         let mut t = Trace::new();
-        t.add(&common::key(1), "request", &[], r#"{"model":"m","input":"x"}"#);
+        t.add(&common::key(1), "request", &[], &format!(r#"{{"model":"m","input":"{:064x}"}}"#, 1));
         t
     });
     let mut tv = TiledVerifier::resume(&state, Options::default()).expect("state");

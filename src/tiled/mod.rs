@@ -450,6 +450,11 @@ impl TiledVerifier {
             return (self.inner.finish(), None, self.since);
         }
         if self.stopped {
+            // What was read stands, under the checkpoint held before (if any).
+            if let Some(held) = self.held.clone() {
+                self.ingest_checkpoint(&held.note);
+            }
+            self.inner.cut_short();
             return (self.inner.finish(), None, self.since);
         }
         self.compare_upper_tiles();

@@ -122,6 +122,9 @@ pub struct Verifier {
     incidents: Incidents,
     tally: Tally,
     finished: Option<Report>,
+    /// The input ended early for a reason already reported (a tiled log's
+    /// file missing or invalid): no `trace.empty` or `trace.unsealed` on top.
+    cut_short: bool,
 }
 
 impl Verifier {
@@ -153,6 +156,7 @@ impl Verifier {
             incidents: Incidents::default(),
             tally: Tally::default(),
             finished: None,
+            cut_short: false,
             opts,
         }
     }
@@ -248,12 +252,14 @@ impl Verifier {
             return r.clone();
         }
         self.end_of_input();
-        if self.index.len() == 0 {
+        if self.index.len() == 0 && !self.cut_short {
             self.findings.push(Finding::new(Code::TraceEmpty, 0, None, None, "The trace has no statements."));
         }
         self.settle_refs();
         self.settle_deferred();
-        self.report_unsealed();
+        if !self.cut_short {
+            self.report_unsealed();
+        }
         self.check_known();
         let incidents = self.settle_incidents();
         let report = self.report(incidents);
@@ -371,6 +377,11 @@ impl Verifier {
     // ----- for the driver of a tiled log (crate::tiled) -----
 
     /// A finding about tiles, bundles or checkpoints the reader holds.
+    /// Reading stopped early for a reason already reported (see `cut_short`).
+    pub fn cut_short(&mut self) {
+        self.cut_short = true;
+    }
+
     pub fn push_finding(&mut self, f: Finding) {
         self.findings.push(f);
     }
