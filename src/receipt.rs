@@ -95,8 +95,8 @@ pub fn verify_receipt(text: &[u8], log_key: Option<&Key>) -> ReceiptReport {
     r.id = Some(id_to_hex(&st.id));
     r.kind = Some(st.kind.to_string());
     r.actor = Some(key_to_string(&st.actor));
-    if signature::verify_one(&st.actor, &st.id.0, &st.sig).is_err() {
-        fail(&mut r, Code::StatementSignatureInvalid, "The receipt's statement does not verify under its actor's key.".into());
+    if let Err(e) = signature::verify_one(&st.actor, &st.id.0, &st.sig) {
+        fail(&mut r, Code::StatementSignatureInvalid, format!("The receipt's statement: {}.", e.explain()));
     }
     let cp = match note::parse_checkpoint(cp_note) {
         Ok(c) => c,

@@ -368,7 +368,8 @@ fn decode_known_body(kind: &Kind, b: &Json) -> Result<Body, String> {
     Ok(match kind {
         Kind::Log => {
             let origin = req_str("origin")?;
-            if origin.is_empty() || origin.chars().any(|c| c.is_whitespace() || c == '+' || c.is_control()) {
+            // The origin is the checkpoint note's key name (FORMAT.md section 3): one rule, in note.rs.
+            if !crate::note::valid_name(&origin) {
                 return Err(format!("log body: origin {} must be non-empty with no spaces and no '+'", quoted(&origin)));
             }
             Body::Log { origin, roster: roster_entries("roster")? }
@@ -486,7 +487,7 @@ pub fn sign_checked(key: &SigningKey, draft: &Draft) -> Result<(String, Statemen
 /// accepts, signature included.
 pub fn attach_checked(unsigned: Json, sig: &Sig) -> Result<(String, Statement), String> {
     let (line, st) = read_back(with_signature(unsigned, sig))?;
-    crate::signature::verify_one(&st.actor, &st.id.0, &st.sig).map_err(|_| "the signature does not verify for this statement and key".to_string())?;
+    crate::signature::verify_one(&st.actor, &st.id.0, &st.sig).map_err(|e| format!("refusing the statement: {}", e.explain()))?;
     Ok((line, st))
 }
 

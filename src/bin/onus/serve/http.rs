@@ -149,6 +149,7 @@ pub fn router(app: App, www: &Path) -> Router {
         .route("/logs/{name}/trace.jsonl", get(trace))
         .route("/logs/{name}/checkpoint", get(checkpoint))
         .route("/logs/{name}/receipt/{id}", get(receipt_of))
+        .route("/logs/{name}/tile/{*rest}", get(super::tiles::tile))
         .fallback(static_files)
         .with_state(app)
         .layer(cors)
@@ -207,6 +208,8 @@ pub fn log_json(l: &LogState) -> serde_json::Value {
         "sealed": l.sealed.as_ref().map(|s| json!({"size": s.size, "root": hex::encode(s.root)})),
         "trace": format!("{base}/trace.jsonl"),
         "checkpoint": format!("{base}/checkpoint"),
+        // The same log as tiles (FORMAT.md section 8): `onus verify URL/`, the page's ?log=.
+        "tiled": format!("{base}/"),
         "polls": l.polls.iter().map(|p| json!({
             "id": id_to_hex(&p.id),
             "index": p.index,

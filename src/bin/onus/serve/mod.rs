@@ -14,6 +14,7 @@ mod http;
 mod limits;
 mod state;
 mod store;
+mod tiles;
 mod writer;
 
 use clap::{Args, Subcommand};

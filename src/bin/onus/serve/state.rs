@@ -38,6 +38,9 @@ pub struct LogState {
     /// Line number of the next line in trace.jsonl.
     pub next_seq: i64,
     pub leaves: Vec<Hash>,
+    /// The hash of each complete block of 256 leaves (the entries of level-1
+    /// tiles), so tiles above level 0 cost no rehashing of leaves.
+    pub blocks: Vec<Hash>,
     pub frontier: Frontier,
     pub ids: HashMap<Id, u64>,
     pub polls: Vec<PollInfo>,
@@ -57,6 +60,7 @@ impl LogState {
             key_file: row.key_file,
             next_seq: 0,
             leaves: Vec::new(),
+            blocks: Vec::new(),
             frontier: Frontier::default(),
             ids: HashMap::new(),
             polls: Vec::new(),
@@ -88,6 +92,10 @@ impl LogState {
     pub fn push_statement(&mut self, id: Id, leaf: Hash, poll: Option<PollInfo>) {
         let index = self.size();
         self.leaves.push(leaf);
+        if self.leaves.len() % onus::tiles::TILE_WIDTH as usize == 0 {
+            let block = &self.leaves[self.leaves.len() - onus::tiles::TILE_WIDTH as usize..];
+            self.blocks.push(merkle::perfect_root(block));
+        }
         self.frontier.push(leaf);
         self.ids.entry(id).or_insert(index);
         if let Some(p) = poll {

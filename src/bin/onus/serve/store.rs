@@ -207,6 +207,23 @@ pub fn trace_batch(conn: &Connection, log: i64, from: i64, end: i64, max_lines: 
     Ok((buf, next))
 }
 
+/// Statements `first .. first + count` of a log as an entry bundle (FORMAT.md section 8).
+pub fn bundle(conn: &Connection, log: i64, first: u64, count: u64) -> Result<Vec<u8>, String> {
+    let mut st = conn.prepare_cached("SELECT line FROM lines WHERE log = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx").map_err(sql)?;
+    let mut rows = st.query(params![log, first as i64, (first + count) as i64]).map_err(sql)?;
+    let mut buf = Vec::new();
+    let mut n = 0;
+    while let Some(row) = rows.next().map_err(sql)? {
+        buf.extend_from_slice(row.get_ref(0).map_err(sql)?.as_bytes().map_err(|e| e.to_string())?);
+        buf.push(b'\n');
+        n += 1;
+    }
+    if n != count {
+        return Err(format!("the database holds {n} of statements {first}..{} of this log", first + count));
+    }
+    Ok(buf)
+}
+
 /// The statement line at index `idx` of a log.
 pub fn statement_line(conn: &Connection, log: i64, idx: u64) -> Result<Option<String>, String> {
     conn.query_row("SELECT line FROM lines WHERE log = ?1 AND idx = ?2", params![log, idx as i64], |r| r.get(0)).optional().map_err(sql)
