@@ -116,6 +116,10 @@ impl TraceVerifier {
     /// `options`: `{key?: string, known?: {origin, size, root} | [{origin, size, root}, ...], oneByOne?: bool, keepRows?: bool}`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<TraceVerifier, JsError> {
+        Ok(TraceVerifier { inner: Verifier::new(TraceVerifier::options(options)?) })
+    }
+
+    fn options(options: JsValue) -> Result<Options, JsError> {
         let o: JsOptions = if options.is_undefined() || options.is_null() {
             JsOptions::default()
         } else {
@@ -133,7 +137,7 @@ impl TraceVerifier {
             keep_rows: o.keep_rows,
             keep_leaves: false,
         };
-        Ok(TraceVerifier { inner: Verifier::new(opts) })
+        Ok(opts)
     }
 
     /// Feeds the next chunk (lines may be split across chunks).
@@ -331,4 +335,143 @@ pub fn signed_statement(unsigned: &str, sig: &[u8]) -> Result<String, JsError> {
     let obj = crate::json::parse(unsigned.as_bytes(), crate::json::Numbers::SafeIntegers).map_err(|e| JsError::new(&e.to_string()))?;
     let sig = crate::types::Sig::from_slice(sig).ok_or_else(|| JsError::new("an Ed25519 signature is 64 bytes"))?;
     statement::attach_checked(obj, &sig).map(|(line, _)| line).map_err(|e| JsError::new(&e))
+}
+
+/// A tiled log (FORMAT.md section 8), verified in steps: the worker fetches
+/// the files each step names and hands their bytes back. `state` is the
+/// Uint8Array a previous `finish` returned (or null to start from statement 0).
+#[wasm_bindgen]
+pub struct TiledLog {
+    inner: Option<crate::tiled::TiledVerifier>,
+    requested: Vec<crate::tiles::Tile>,
+    bundles: Vec<crate::tiles::Bundle>,
+}
+
+#[derive(Serialize)]
+struct PlannedBundle {
+    path: String,
+    /// The level-0 tile to fetch with it, if not fetched already.
+    tile: Option<String>,
+    first: u64,
+    width: u16,
+}
+
+#[derive(Serialize)]
+struct Since {
+    /// "fresh", "extended", "stale" or "inconsistent".
+    kind: &'static str,
+    held: Option<u64>,
+    served: Option<u64>,
+}
+
+#[wasm_bindgen]
+impl TiledLog {
+    /// `options` as for `TraceVerifier`; a bad state fails with its reason (what to do included).
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue, state: Option<Vec<u8>>) -> Result<TiledLog, JsError> {
+        let opts = TraceVerifier::options(options)?;
+        let inner = match state {
+            Some(s) => crate::tiled::TiledVerifier::resume(&s, Options { keep_rows: false, ..opts }).map_err(|e| JsError::new(&format!("state: {e}")))?,
+            None => crate::tiled::TiledVerifier::new(Options { keep_rows: false, ..opts }),
+        };
+        Ok(TiledLog { inner: Some(inner), requested: Vec::new(), bundles: Vec::new() })
+    }
+
+    fn v(&mut self) -> &mut crate::tiled::TiledVerifier {
+        self.inner.as_mut().expect("TiledLog used after finish")
+    }
+
+    /// The size of the checkpoint the state holds, or undefined.
+    #[wasm_bindgen(js_name = heldSize)]
+    pub fn held_size(&self) -> Option<f64> {
+        self.inner.as_ref().and_then(|v| v.held()).map(|h| h.size as f64)
+    }
+
+    /// Step 1: the log's `checkpoint` file; returns the tile paths to fetch.
+    pub fn checkpoint(&mut self, bytes: &[u8]) -> Result<Vec<String>, JsError> {
+        let tiles = self.v().checkpoint(bytes).map_err(|e| JsError::new(&e.to_string()))?;
+        let paths = tiles.iter().map(|t| t.path()).collect();
+        self.requested = tiles;
+        Ok(paths)
+    }
+
+    /// A tile named by `checkpoint` (by its position in that list): its bytes, or undefined when it could not be fetched.
+    #[wasm_bindgen(js_name = supplyTile)]
+    pub fn supply_tile(&mut self, at: u32, bytes: Option<Vec<u8>>) {
+        let t = self.requested[at as usize];
+        self.v().supply_tile(t, bytes.as_deref());
+    }
+
+    /// Step 2: the bundles to read, in order: `[{path, tile, first, width}]`.
+    pub fn plan(&mut self) -> Result<JsValue, JsError> {
+        let bundles = self.v().plan();
+        let planned: Vec<PlannedBundle> = bundles
+            .iter()
+            .map(|b| PlannedBundle { path: b.path(), tile: self.inner.as_ref().and_then(|v| v.bundle_tile(b)).map(|t| t.path()), first: b.first(), width: b.width })
+            .collect();
+        self.bundles = bundles;
+        to_js(&planned)
+    }
+
+    /// Step 3, in plan order: a bundle's bytes (undefined if it could not be
+    /// fetched), `analyzeChunk` of them from a pool worker, and its tile's bytes.
+    /// Returns false when reading stops (the report says why).
+    #[wasm_bindgen(js_name = pushBundle)]
+    pub fn push_bundle(&mut self, at: u32, bytes: Option<Vec<u8>>, analyzed: Option<Vec<u8>>, tile: Option<Vec<u8>>) -> Result<bool, JsError> {
+        let b = self.bundles[at as usize];
+        let outcomes = match (&bytes, analyzed) {
+            (Some(_), Some(a)) => crate::verify::outcomes_from_bytes(&a).map_err(|e| JsError::new(&e))?,
+            (Some(x), None) => KEY_CACHE.with(|c| crate::verify::analyze(crate::verify::lines(x), crate::signature::Mode::Batch, &mut c.borrow_mut())),
+            (None, _) => Vec::new(),
+        };
+        Ok(self.v().push_bundle_outcomes(b, bytes.as_deref(), outcomes, tile.as_deref()))
+    }
+
+    /// Step 4: `{report, state, since}`: the report of the equivalent trace,
+    /// the state to keep (a Uint8Array, or null: keep the one you have), and
+    /// what became of the held checkpoint.
+    pub fn finish(&mut self) -> Result<JsValue, JsError> {
+        let (report, state, since) = self.inner.take().expect("finish once").finish();
+        use crate::tiled::Since as S;
+        let since = match since {
+            S::Fresh => Since { kind: "fresh", held: None, served: None },
+            S::Extended { held } => Since { kind: "extended", held: Some(held), served: None },
+            S::Stale { held, served } => Since { kind: "stale", held: Some(held), served: Some(served) },
+            S::Inconsistent { held } => Since { kind: "inconsistent", held: Some(held), served: None },
+        };
+        let out = js_sys::Object::new();
+        js_sys::Reflect::set(&out, &"report".into(), &to_js(&report)?).map_err(|_| JsError::new("finish: report"))?;
+        let state = state.map_or(JsValue::NULL, |s| js_sys::Uint8Array::from(s.as_slice()).into());
+        js_sys::Reflect::set(&out, &"state".into(), &state).map_err(|_| JsError::new("finish: state"))?;
+        js_sys::Reflect::set(&out, &"since".into(), &to_js(&since)?).map_err(|_| JsError::new("finish: since"))?;
+        Ok(out.into())
+    }
+}
+
+/// `&index=N`, step 1: `{tiles: [path], bundle: path}` to fetch for statement
+/// `index` under the log's checkpoint.
+#[wasm_bindgen(js_name = oneStatementFiles)]
+pub fn one_statement_files(checkpoint: &[u8], index: f64) -> Result<JsValue, JsError> {
+    let (tiles, bundle) = crate::tiled::one_statement_files(checkpoint, index as u64).map_err(|e| JsError::new(&e))?;
+    #[derive(Serialize)]
+    struct Files {
+        tiles: Vec<String>,
+        bundle: String,
+    }
+    to_js(&Files { tiles: tiles.iter().map(|t| t.path()).collect(), bundle: bundle.path() })
+}
+
+/// Step 2: the fetched tiles (in the order step 1 named them) and bundle; the
+/// receipt check's report (`verifyReceipt`'s), with the receipt itself as `receipt`.
+#[wasm_bindgen(js_name = checkOneStatement)]
+pub fn check_one_statement(checkpoint: &[u8], index: f64, tiles: Vec<js_sys::Uint8Array>, bundle: &[u8], key: Option<String>) -> Result<JsValue, JsError> {
+    let (wanted, _) = crate::tiled::one_statement_files(checkpoint, index as u64).map_err(|e| JsError::new(&e))?;
+    if wanted.len() != tiles.len() {
+        return Err(JsError::new(&format!("checkOneStatement: {} tiles given, {} named", tiles.len(), wanted.len())));
+    }
+    let fetched: Vec<_> = wanted.into_iter().zip(tiles).map(|(t, b)| (t, b.to_vec())).collect();
+    let receipt = crate::tiled::one_statement_receipt(checkpoint, index as u64, &fetched, bundle).map_err(|e| JsError::new(&e))?;
+    let report = verify_receipt(receipt.as_bytes(), key)?;
+    js_sys::Reflect::set(&report, &"receipt".into(), &receipt.into()).map_err(|_| JsError::new("receipt"))?;
+    Ok(report)
 }

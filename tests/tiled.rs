@@ -389,3 +389,38 @@ fn a_larger_log_uses_every_tile_level() {
     let (r, _, _) = verify(&bad, None);
     has(&r, "tile.mismatch", 0, "tile/1/000");
 }
+
+#[test]
+fn one_statement_is_checked_from_its_bundle_and_the_tiles_its_proof_needs() {
+    use onus::receipt::{verify_receipt, ReceiptStatus};
+    use onus::tiled::{one_statement_files, one_statement_receipt};
+    let log = Log::demo(70_000);
+    let files = log.published(70_000);
+    let key = onus::statement::Key::of(&log.key);
+    for index in [0u64, 255, 256, 65_535, 65_536, 69_999] {
+        let (tiles, bundle) = one_statement_files(&files["checkpoint"], index).expect("files");
+        // O(log n): per level at most the tile on the path and the partial at the edge.
+        assert!(tiles.len() <= 2 * 3, "{index}: {tiles:?}");
+        let fetched: Vec<_> = tiles.iter().map(|t| (*t, files[&t.path()].clone())).collect();
+        let receipt = one_statement_receipt(&files["checkpoint"], index, &fetched, &files[&bundle.path()]).expect("receipt");
+        let r = verify_receipt(receipt.as_bytes(), Some(&key));
+        assert_eq!(r.status, ReceiptStatus::Verified, "{index}: {:?}", r.findings);
+
+        // Another statement in its place does not verify.
+        let mut moved = files[&bundle.path()].clone();
+        let ls: Vec<Vec<u8>> = lines(&moved).map(|l| l.to_vec()).collect();
+        let at = (index % 256) as usize;
+        let other = if at == 0 { 1 } else { 0 };
+        moved = ls.iter().enumerate().flat_map(|(k, l)| {
+            let mut v = if k == at { ls[other].clone() } else { l.clone() };
+            v.push(b'\n');
+            v
+        }).collect();
+        let receipt = one_statement_receipt(&files["checkpoint"], index, &fetched, &moved).expect("receipt");
+        let r = verify_receipt(receipt.as_bytes(), Some(&key));
+        assert_eq!(r.status, ReceiptStatus::Failed, "{index}");
+        assert!(r.findings.iter().any(|f| f.code.as_str() == "receipt.proof.invalid"), "{:?}", r.findings);
+    }
+    let err = one_statement_files(&files["checkpoint"], 70_000).unwrap_err();
+    assert!(err.contains("no statement 70000"), "{err}");
+}

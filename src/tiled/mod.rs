@@ -505,6 +505,34 @@ pub fn state_key(state_file: &[u8]) -> Result<Key, StateError> {
     state::decode(state_file).map(|(h, _)| h.key)
 }
 
+/// One statement checked alone (`&index=N`), step 1: from the log's
+/// checkpoint, the hash tiles its inclusion proof reads and its entry bundle.
+pub fn one_statement_files(checkpoint: &[u8], index: u64) -> Result<(Vec<Tile>, Bundle), String> {
+    let c = std::str::from_utf8(checkpoint).map_err(|_| "the checkpoint is not UTF-8 text".to_string()).and_then(note::parse_checkpoint)?;
+    if index >= c.size {
+        return Err(format!("the log's checkpoint covers statements 0 to {}; there is no statement {index} in it yet", c.size.saturating_sub(1)));
+    }
+    let tiles = inclusion_tiles(index, c.size);
+    Ok((tiles, Bundle::at(index / TILE_WIDTH, c.size).expect("index < size")))
+}
+
+/// Step 2: the statement's receipt (its line, the inclusion proof read from
+/// the tiles, the checkpoint), for [`crate::receipt::verify_receipt`], which
+/// checks the signature, the proof against the root and the checkpoint's signer.
+pub fn one_statement_receipt(checkpoint: &[u8], index: u64, tiles: &[(Tile, Vec<u8>)], bundle: &[u8]) -> Result<String, String> {
+    let text = std::str::from_utf8(checkpoint).map_err(|_| "the checkpoint is not UTF-8 text".to_string())?;
+    let c = note::parse_checkpoint(text)?;
+    let mut set = TileSet::new(c.size);
+    for (t, bytes) in tiles {
+        let hashes = tiles::decode_tile(t, bytes).ok_or_else(|| format!("the tile {} is not {} hashes of 32 bytes", t.path(), t.width))?;
+        set.insert(t, hashes);
+    }
+    let proof = merkle::inclusion_proof_of(index, c.size, &mut set).map_err(|e| format!("the tiles do not give the proof: {e:?}"))?;
+    let at = (index % TILE_WIDTH) as usize;
+    let line = lines(bundle).nth(at).ok_or_else(|| format!("the entry bundle has no line {} (it holds statements {} on)", at + 1, index - at as u64))?;
+    crate::receipt::make_receipt(crate::verify::line_content(line), index, &proof, text)
+}
+
 /// Which tiles of a log of `size` one statement's inclusion proof reads
 /// (with the level-0 tile its leaf is in): for `&index=N`.
 pub fn inclusion_tiles(index: u64, size: u64) -> Vec<Tile> {

@@ -95,6 +95,12 @@ pub(super) struct Analyzed {
     pub outcomes: Vec<LineOutcome>,
 }
 
+/// The outcomes of [`analyze_to_bytes`] output (a tiled log's bundle analysed in a worker).
+pub fn outcomes_from_bytes(analyzed: &[u8]) -> Result<Vec<LineOutcome>, String> {
+    let a: Analyzed = postcard::from_bytes(analyzed).map_err(|e| format!("not phase A output of this version: {e}"))?;
+    Ok(a.outcomes)
+}
+
 /// Phase A over `chunk` (whole lines; the last may lack its newline), serialized.
 pub fn analyze_to_bytes(chunk: &[u8], mode: Mode, cache: &mut KeyCache) -> Vec<u8> {
     let line_lengths = lines(chunk).map(|l| l.len() as u32 + 1).collect();

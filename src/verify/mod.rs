@@ -19,7 +19,7 @@ mod replay;
 mod state;
 mod tree;
 
-pub use analyze::{analyze, analyze_to_bytes, classify, Checked, LineOutcome};
+pub use analyze::{analyze, analyze_to_bytes, classify, outcomes_from_bytes, Checked, LineOutcome};
 pub use framing::{line_content, lines, Framer, Piece};
 pub use ingest::short_key;
 pub(crate) use ingest::{forked as forked_finding, rolled_back as rolled_back_finding};
