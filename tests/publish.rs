@@ -236,3 +236,31 @@ fn a_tiled_log_over_http_with_partials_gone() {
     assert_eq!(codes(&v), ["tile.missing"]);
     assert_eq!(v["findings"][0]["path"], "tile/entries/003.p/232");
 }
+
+#[test]
+fn one_statement_is_checked_by_index() {
+    let dir = tmp("index");
+    let log = dir.join("log");
+    assert_eq!(code(&onus(&["publish", s(&demo(&dir, 1000)), s(&log)])), 0);
+    let target = format!("{}/", s(&log));
+    let (_, v, _) = report(&[&target]);
+    let vkey = v["vkey"].as_str().unwrap().to_string();
+    let o = onus(&["verify", "--json", "--index", "700", "--key", &vkey, &target]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((r["status"].as_str(), r["index"].as_u64()), (Some("verified"), Some(700)));
+    // Without the log's key the proof holds but the signer is unknown (exit 3).
+    assert_eq!(code(&onus(&["verify", "--index", "700", &target])), 3);
+    // Only the bundle and the proof's tiles are read: the others may be gone.
+    std::fs::remove_file(log.join("tile/entries/000")).unwrap();
+    std::fs::remove_file(log.join("tile/entries/001")).unwrap();
+    assert_eq!(code(&onus(&["verify", "--index", "700", "--key", &vkey, &target])), 0);
+    // A statement moved into its place fails the proof.
+    let b = std::fs::read_to_string(log.join("tile/entries/002")).unwrap();
+    let mut ls: Vec<&str> = b.lines().collect();
+    ls.swap(700 - 512, 0);
+    std::fs::write(log.join("tile/entries/002"), ls.join("\n") + "\n").unwrap();
+    let o = onus(&["verify", "--json", "--index", "700", "--key", &vkey, &target]);
+    assert_eq!(code(&o), 1);
+    assert!(text(&o).contains("receipt.proof.invalid"), "{}", text(&o));
+}

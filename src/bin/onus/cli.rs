@@ -102,6 +102,10 @@ pub struct VerifyArgs {
     /// then save the state of this run there (created if missing).
     #[arg(long)]
     pub state: Option<PathBuf>,
+    /// For a tiled log: check statement N alone, from its entry bundle and the
+    /// tiles its inclusion proof needs (O(log n) files), instead of the whole log.
+    #[arg(long, conflicts_with = "state")]
+    pub index: Option<u64>,
     /// Print the JSON report instead of a summary.
     #[arg(long)]
     pub json: bool,

@@ -109,6 +109,21 @@ fn read_bundles(tv: &mut TiledVerifier, src: &Source, bundles: &[Bundle], parall
     Ok(())
 }
 
+/// `--index N`: one statement, checked as a receipt built from its bundle and
+/// the tiles its proof needs (FORMAT.md section 8, last paragraph).
+pub fn one_statement(src: &Source, index: u64, key: Option<&onus::statement::Key>, threads: usize) -> Result<onus::receipt::ReceiptReport, Fail> {
+    let checkpoint = src.get("checkpoint", 1 << 20).map_err(Fail)?.ok_or_else(|| Fail(format!("{} holds no checkpoint: is it a tiled log?", src.describe())))?;
+    let (tiles, bundle) = onus::tiled::one_statement_files(&checkpoint, index).map_err(|e| Fail(format!("--index {index}: {e}")))?;
+    let mut fetched = Vec::new();
+    for (t, bytes) in tiles.iter().zip(parallel_map(&tiles, threads.max(HTTP_PARALLEL), |t| fetch_tile(src, t))) {
+        let bytes = bytes?.ok_or_else(|| Fail(format!("{}{} cannot be fetched (tile.missing): the log's files are incomplete", src.describe(), t.path())))?;
+        fetched.push((*t, bytes));
+    }
+    let lines = fetch_bundle(src, &bundle)?.ok_or_else(|| Fail(format!("{}{} cannot be fetched (tile.missing): the log's files are incomplete", src.describe(), bundle.path())))?;
+    let receipt = onus::tiled::one_statement_receipt(&checkpoint, index, &fetched, &lines).map_err(|e| Fail(format!("--index {index}: {e}")))?;
+    Ok(onus::receipt::verify_receipt(receipt.as_bytes(), key))
+}
+
 /// Written whole, then renamed: a crash never leaves half a state.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Fail> {
     let tmp = path.with_extension("tmp");

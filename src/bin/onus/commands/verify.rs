@@ -3,7 +3,7 @@
 use crate::cli::VerifyArgs;
 use crate::input::{open_input, read_all, read_failure};
 use crate::output::{out, print_receipt, print_summary, Progress};
-use crate::commands::tiled::{since_line, verify_tiled};
+use crate::commands::tiled::{one_statement, since_line, verify_tiled};
 use crate::pipeline::{finish_with_replay, verify_reader};
 use crate::source::Source;
 use crate::Fail;
@@ -28,6 +28,16 @@ pub fn verify(a: VerifyArgs) -> Result<u8, Fail> {
         keep_leaves: !is_file(&a.trace),
     };
     let threads = threads(a.threads)?;
+    if let Some(index) = a.index {
+        let src = Source::of(&a.trace).ok_or_else(|| Fail(format!("--index is for tiled logs (a folder, or a URL ending in /), and {} is neither", a.trace)))?;
+        let r = one_statement(&src, index, opts.log_key.as_ref(), threads)?;
+        if a.json {
+            out::json(&serde_json::to_string_pretty(&r)?);
+        } else {
+            print_receipt(&r);
+        }
+        return Ok(receipt_exit_code(r.status));
+    }
     let report = if let Some(src) = Source::of(&a.trace) {
         let run = verify_tiled(&src, opts, a.state.as_deref(), threads)?;
         if let Some(line) = since_line(&run) {
@@ -58,11 +68,15 @@ pub fn verify_receipt(file: &str, key: Option<&str>, json: bool) -> Result<u8, F
     } else {
         print_receipt(&r);
     }
-    Ok(match r.status {
+    Ok(receipt_exit_code(r.status))
+}
+
+fn receipt_exit_code(s: ReceiptStatus) -> u8 {
+    match s {
         ReceiptStatus::Verified => 0,
         ReceiptStatus::Unanchored => 3,
         ReceiptStatus::Failed => 1,
-    })
+    }
 }
 
 fn exit_code(s: Status) -> u8 {
