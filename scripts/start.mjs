@@ -1,8 +1,10 @@
-// `npm start` (after setup and build): writes a demo trace into www/, runs the
+// `npm start` (after setup and build): writes a demo trace into www/ (and
+// publishes it as a tiled log in www/demo-log/), runs the
 // collector `onus serve` (the page, the demo trace and the example poll) on
 // 127.0.0.1 (port $PORT or 8080, or a free one when that is taken), and
 // prints the URLs. Ctrl+C stops it.
 import { spawn, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -15,6 +17,21 @@ const data = process.env.ONUS_DATA || join(root, '.onus-data');
 const demo = spawnSync(onus, ['demo', '--statements', '2000', '--out', join(www, 'demo.jsonl')], { stdio: 'inherit' });
 if (demo.status !== 0) {
   console.error(`start: ${onus} demo failed; run npm run build first`);
+  process.exit(1);
+}
+
+// The same demo as a tiled log (docs/FORMAT.md section 8), for the page's ?log=.
+// Publishing again writes nothing when it is unchanged; a folder left by another
+// demo (a rollback or a fork to `onus publish`) is made again from scratch.
+const demoLog = join(www, 'demo-log');
+const publish = () => spawnSync(onus, ['publish', join(www, 'demo.jsonl'), demoLog], { stdio: ['ignore', 'ignore', 'pipe'] });
+let published = publish();
+if (published.status === 2) {
+  rmSync(demoLog, { recursive: true, force: true });
+  published = publish();
+}
+if (published.status !== 0) {
+  console.error(`start: onus publish failed:\n${published.stderr}`);
   process.exit(1);
 }
 
@@ -61,6 +78,10 @@ console.log(`
 Onus is running. Open the demo trace, verified in your browser:
 
   ${ready.url}/?trace=demo.jsonl
+
+The same demo published as a tiled log (a return visit fetches only what is new):
+
+  ${ready.url}/?log=demo-log/
 
 Vote in the example poll (every browser recounts the ballots itself):
 
