@@ -87,6 +87,8 @@ pub struct TiledVerifier {
     /// Tile paths already reported, so one bad tile is one finding.
     reported: std::collections::BTreeSet<String>,
     cache: KeyCache,
+    /// Whether `finish` makes the state for a next run (a snapshot costs memory).
+    keep_state: bool,
 }
 
 impl TiledVerifier {
@@ -131,7 +133,14 @@ impl TiledVerifier {
             bundle_at_fault: false,
             reported: Default::default(),
             cache: KeyCache::default(),
+            keep_state: true,
         }
+    }
+
+    /// No state for a next run from `finish` (a reader who keeps none).
+    pub fn without_state(mut self) -> TiledVerifier {
+        self.keep_state = false;
+        self
     }
 
     /// The checkpoint the reader held before this run.
@@ -458,11 +467,11 @@ impl TiledVerifier {
             return (self.inner.finish(), None, self.since);
         }
         self.compare_upper_tiles();
-        let snapshot = self.inner.snapshot();
+        let snapshot = self.keep_state.then(|| self.inner.snapshot());
         self.ingest_checkpoint(&served.note);
         let report = self.inner.finish();
-        let state = match (&report.status, self.inner.log_identity()) {
-            (Status::Verified, Some((origin, key))) => {
+        let state = match (&report.status, self.inner.log_identity(), snapshot) {
+            (Status::Verified, Some((origin, key)), Some(snapshot)) => {
                 let held = HeldCheckpoint { origin: origin.to_string(), key, size: served.size, root: served.root, note: served.note.clone() };
                 Some(state::encode(&held, &snapshot))
             }

@@ -15,6 +15,21 @@ pub enum Source {
     Http { base: String, agent: ureq::Agent },
 }
 
+/// Files and bytes fetched by this process, for the run's summary line.
+pub static FETCHED: (std::sync::atomic::AtomicU64, std::sync::atomic::AtomicU64) = (std::sync::atomic::AtomicU64::new(0), std::sync::atomic::AtomicU64::new(0));
+
+fn count(b: &[u8]) {
+    use std::sync::atomic::Ordering::Relaxed;
+    FETCHED.0.fetch_add(1, Relaxed);
+    FETCHED.1.fetch_add(b.len() as u64, Relaxed);
+}
+
+/// `(files, bytes)` fetched so far.
+pub fn fetched() -> (u64, u64) {
+    use std::sync::atomic::Ordering::Relaxed;
+    (FETCHED.0.load(Relaxed), FETCHED.1.load(Relaxed))
+}
+
 impl Source {
     /// A folder or a URL ending in `/` that holds `checkpoint`, or `None` for anything else.
     pub fn of(target: &str) -> Option<Source> {
@@ -45,12 +60,12 @@ impl Source {
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
                     Err(e) => return Err(format!("cannot read {}: {e}", full.display())),
                 };
-                read_bounded(f, limit).map(Some).map_err(|e| format!("{}: {e}", full.display()))
+                read_bounded(f, limit).inspect(|b| count(b)).map(Some).map_err(|e| format!("{}: {e}", full.display()))
             }
             Source::Http { base, agent } => {
                 let url = format!("{base}{path}");
                 match agent.get(&url).call() {
-                    Ok(resp) => read_bounded(resp.into_reader(), limit).map(Some).map_err(|e| format!("{url}: {e}")),
+                    Ok(resp) => read_bounded(resp.into_reader(), limit).inspect(|b| count(b)).map(Some).map_err(|e| format!("{url}: {e}")),
                     Err(ureq::Error::Status(404 | 410, _)) => Ok(None),
                     Err(ureq::Error::Status(code, r)) => Err(format!("{url}: the server answered {code} {}; try again later or check the URL", r.status_text())),
                     Err(ureq::Error::Transport(t)) => Err(format!("{url}: cannot fetch it ({t}); check the address and your network")),

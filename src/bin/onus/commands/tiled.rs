@@ -44,7 +44,7 @@ pub fn verify_tiled(src: &Source, opts: Options, state: Option<&Path>, threads: 
 }
 
 fn open_state(state: Option<&Path>, opts: Options) -> Result<TiledVerifier, Fail> {
-    let Some(path) = state else { return Ok(TiledVerifier::new(opts)) };
+    let Some(path) = state else { return Ok(TiledVerifier::new(opts).without_state()) };
     match std::fs::read(path) {
         Ok(bytes) => TiledVerifier::resume(&bytes, opts).map_err(|e| Fail(format!("--state {}: {e}", path.display()))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(TiledVerifier::new(opts)),
@@ -80,33 +80,81 @@ fn first_lines(mut bytes: Vec<u8>, n: usize) -> Vec<u8> {
 
 type Fetched = (Option<Vec<u8>>, Vec<LineOutcome>, Option<Vec<u8>>);
 
-/// The bundles in order, a window at a time: fetched and analysed in
-/// parallel, merged in order (the core's phase B needs file order).
+/// The bundles in order: `parallel` threads fetch and analyse them (phase A)
+/// while this thread merges them in order (phase B), at most `WINDOW` ahead,
+/// so memory stays flat and neither side waits for the other.
 fn read_bundles(tv: &mut TiledVerifier, src: &Source, bundles: &[Bundle], parallel: usize, threads: usize, mode: onus::signature::Mode) -> Result<(), Fail> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::mpsc::sync_channel;
     let bar = Progress::new(Some(bundles.len() as u64), "bundles");
-    let tiles: Vec<Option<Tile>> = bundles.iter().map(|b| tv.bundle_tile(b)).collect();
-    for (w, window) in bundles.chunks(WINDOW).enumerate() {
-        let jobs: Vec<(Bundle, Option<Tile>)> = window.iter().zip(&tiles[w * WINDOW..]).map(|(b, t)| (*b, *t)).collect();
-        let fetched: Vec<Result<Fetched, Fail>> = parallel_map(&jobs, parallel.max(threads), |(b, t)| {
-            let bytes = fetch_bundle(src, b)?;
-            let outcomes = bytes.as_deref().map(|x| analyze(lines(x), mode, &mut KeyCache::default())).unwrap_or_default();
-            let tile0 = match t {
-                Some(t) => fetch_tile(src, t)?,
-                None => None,
-            };
-            Ok((bytes, outcomes, tile0))
-        });
-        for ((b, _), f) in jobs.into_iter().zip(fetched) {
-            let (bytes, outcomes, tile0) = f?;
-            if !tv.push_bundle_outcomes(b, bytes.as_deref(), outcomes, tile0.as_deref()) {
-                bar.done();
-                return Ok(());
+    let jobs: Vec<(Bundle, Option<Tile>)> = bundles.iter().map(|b| (*b, tv.bundle_tile(b))).collect();
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let (done_tx, done_rx) = sync_channel::<(usize, Result<Fetched, Fail>)>(WINDOW);
+    // A credit per bundle in flight: taken before fetching, given back once merged.
+    let (credit_tx, credit_rx) = sync_channel::<()>(WINDOW);
+    for _ in 0..WINDOW {
+        credit_tx.send(()).expect("credit channel has room");
+    }
+    let credit_rx = std::sync::Mutex::new(credit_rx);
+    let mut result = Ok(());
+    std::thread::scope(|s| {
+        for _ in 0..parallel.max(threads).min(jobs.len().max(1)) {
+            let done_tx = done_tx.clone();
+            let (jobs, next, stop, credit_rx) = (&jobs, &next, &stop, &credit_rx);
+            s.spawn(move || {
+                let mut cache = KeyCache::default();
+                loop {
+                    if credit_rx.lock().expect("credit lock").recv().is_err() || stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((b, t)) = jobs.get(i) else { break };
+                    let r = (|| {
+                        let bytes = fetch_bundle(src, b)?;
+                        let outcomes = bytes.as_deref().map(|x| analyze(lines(x), mode, &mut cache)).unwrap_or_default();
+                        let tile0 = match t {
+                            Some(t) => fetch_tile(src, t)?,
+                            None => None,
+                        };
+                        Ok((bytes, outcomes, tile0))
+                    })();
+                    if done_tx.send((i, r)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut want = 0;
+        while want < jobs.len() {
+            let Ok((i, r)) = done_rx.recv() else { break };
+            waiting.insert(i, r);
+            while let Some(r) = waiting.remove(&want) {
+                let go_on = match r {
+                    Ok((bytes, outcomes, tile0)) => tv.push_bundle_outcomes(jobs[want].0, bytes.as_deref(), outcomes, tile0.as_deref()),
+                    Err(e) => {
+                        result = Err(e);
+                        false
+                    }
+                };
+                want += 1;
+                bar.set(want as u64);
+                if !go_on {
+                    want = jobs.len();
+                    break;
+                }
+                let _ = credit_tx.send(());
             }
         }
-        bar.set(((w + 1) * WINDOW).min(bundles.len()) as u64);
-    }
+        // Stop the fetchers: no more credits, and the flag for those holding one.
+        stop.store(true, Ordering::Relaxed);
+        drop(credit_tx);
+        while done_rx.recv().is_ok() {}
+    });
     bar.done();
-    Ok(())
+    result
 }
 
 /// `--index N`: one statement, checked as a receipt built from its bundle and

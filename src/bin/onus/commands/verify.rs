@@ -31,6 +31,8 @@ pub fn verify(a: VerifyArgs) -> Result<u8, Fail> {
     if let Some(index) = a.index {
         let src = Source::of(&a.trace).ok_or_else(|| Fail(format!("--index is for tiled logs (a folder, or a URL ending in /), and {} is neither", a.trace)))?;
         let r = one_statement(&src, index, opts.log_key.as_ref(), threads)?;
+        let (files, bytes) = crate::source::fetched();
+        eprintln!("onus: read {files} files, {bytes} bytes, from {}", src.describe());
         if a.json {
             out::json(&serde_json::to_string_pretty(&r)?);
         } else {
@@ -43,6 +45,8 @@ pub fn verify(a: VerifyArgs) -> Result<u8, Fail> {
         if let Some(line) = since_line(&run) {
             eprintln!("onus: {line}");
         }
+        let (files, bytes) = crate::source::fetched();
+        eprintln!("onus: read {files} files, {bytes} bytes, from {}", src.describe());
         run.report
     } else {
         if a.state.is_some() {
