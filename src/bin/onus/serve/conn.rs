@@ -8,6 +8,10 @@
 //!   flight, the client has `idle` to start one and then `header` to finish its
 //!   head. Writes that make no progress for `send` (a client that stopped
 //!   reading) end the connection. Request bodies are timed by their handler.
+//! - At the connection limit, connections that hold a slot doing nothing (idle
+//!   for [`SHED_IDLE`], or a head begun [`SHED_HEAD`] ago and not finished)
+//!   are closed, so that many addresses each under their own limit cannot keep
+//!   everyone else waiting for the idle timeout.
 
 use super::limits::PerAddress;
 use axum::body::Body;
@@ -34,6 +38,11 @@ use tokio::time::{Instant, Sleep};
 /// for a moment so that the close does not reset the answer away).
 pub const LINGER_SLOTS: usize = 64;
 const LINGER: Duration = Duration::from_millis(500);
+/// At the connection limit: how long a new connection waits before idle ones are closed...
+const SHED_AFTER: Duration = Duration::from_millis(200);
+/// ...and how long a connection must have been idle, or in its head, to be closed then.
+const SHED_IDLE: Duration = Duration::from_secs(1);
+const SHED_HEAD: Duration = Duration::from_secs(2);
 /// How long a graceful stop waits for requests in flight.
 pub const DRAIN: Duration = Duration::from_secs(5);
 
@@ -58,12 +67,17 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ConnLimits, sh
     // hyper's own head timer starts when a connection goes idle; ours (Clock) is
     // finer, this is the backstop.
     builder.timer(TokioTimer::new()).header_read_timeout(limits.idle + limits.header).keep_alive(true);
+    let registry = Registry::default();
     tokio::pin!(shutdown);
     loop {
-        let permit = tokio::select! {
-            p = permits.clone().acquire_owned() => p.expect("the semaphore is never closed"),
-            () = &mut shutdown => break,
+        let permit = loop {
+            tokio::select! {
+                p = permits.clone().acquire_owned() => break Some(p.expect("the semaphore is never closed")),
+                () = tokio::time::sleep(SHED_AFTER) => registry.shed(),
+                () = &mut shutdown => break None,
+            }
         };
+        let Some(permit) = permit else { break };
         let (stream, peer) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(x) => x,
@@ -81,6 +95,7 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ConnLimits, sh
         };
         let _ = stream.set_nodelay(true);
         let clock = Arc::new(Clock::new(limits.header, limits.idle));
+        registry.add(&clock, limits.max_connections);
         let io = TokioIo::new(TimedIo::new(stream, clock.clone(), limits.send));
         let service = PerRequest { router: router.clone(), peer, clock };
         let conn = graceful.watch(builder.serve_connection(io, service));
@@ -143,6 +158,33 @@ fn refuse(stream: TcpStream, lingering: &Arc<Semaphore>, limit: usize) {
     });
 }
 
+/// Every open connection's clock, for closing idle ones at the connection limit.
+#[derive(Default)]
+struct Registry(Mutex<Vec<std::sync::Weak<Clock>>>);
+
+impl Registry {
+    fn add(&self, clock: &Arc<Clock>, max: usize) {
+        let mut v = self.0.lock().expect("registry lock");
+        if v.len() >= 2 * max.max(1) {
+            v.retain(|w| w.strong_count() > 0);
+        }
+        v.push(Arc::downgrade(clock));
+    }
+
+    /// Closes the connections that hold a slot doing nothing; says so at most once a minute.
+    fn shed(&self) {
+        static LAST: AtomicU64 = AtomicU64::new(0);
+        let mut v = self.0.lock().expect("registry lock");
+        v.retain(|w| w.strong_count() > 0);
+        let now = Instant::now();
+        let shed = v.iter().filter_map(|w| w.upgrade()).filter(|c| c.shed_if_idle(now)).count();
+        let secs = super::now() as u64;
+        if shed > 0 && secs.saturating_sub(LAST.swap(secs, Ordering::Relaxed)) >= 60 {
+            eprintln!("onus serve: at the connection limit ({} open): closed {shed} idle connection(s) to make room", v.len());
+        }
+    }
+}
+
 /// What the read timer of a connection goes by: requests in flight, when it went
 /// idle, when the next request's head began.
 pub struct Clock {
@@ -155,6 +197,10 @@ struct ClockState {
     busy: usize,
     idle_since: Instant,
     head_since: Option<Instant>,
+    /// Closed to make room at the connection limit ([`Registry::shed`]).
+    shed: bool,
+    /// The reader waiting on this connection, woken when it is shed.
+    waker: Option<std::task::Waker>,
 }
 
 /// A request in flight, from its head until its response body is done (or dropped).
@@ -162,7 +208,34 @@ pub struct Busy(Arc<Clock>);
 
 impl Clock {
     fn new(header: Duration, idle: Duration) -> Clock {
-        Clock { header, idle, state: Mutex::new(ClockState { busy: 0, idle_since: Instant::now(), head_since: None }) }
+        Clock { header, idle, state: Mutex::new(ClockState { busy: 0, idle_since: Instant::now(), head_since: None, shed: false, waker: None }) }
+    }
+
+    /// Marks the connection shed if it holds its slot doing nothing, and wakes its reader.
+    fn shed_if_idle(&self, now: Instant) -> bool {
+        let mut s = self.state.lock().expect("clock lock");
+        let idle = match (s.busy, s.head_since) {
+            (0, None) => now.duration_since(s.idle_since) >= SHED_IDLE,
+            (0, Some(t)) => now.duration_since(t) >= SHED_HEAD,
+            _ => false,
+        };
+        if idle && !s.shed {
+            s.shed = true;
+            if let Some(w) = s.waker.take() {
+                w.wake();
+            }
+            return true;
+        }
+        false
+    }
+
+    /// Whether the connection was shed; else keeps `waker` to be woken if it is.
+    fn parked(&self, waker: &std::task::Waker) -> bool {
+        let mut s = self.state.lock().expect("clock lock");
+        if !s.shed {
+            s.waker = Some(waker.clone());
+        }
+        s.shed
     }
 
     fn read_some(&self) {
@@ -249,6 +322,12 @@ impl AsyncRead for TimedIo {
             }
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => {
+                if this.clock.parked(cx.waker()) {
+                    if this.clock.deadline().is_some_and(|(_, in_head)| in_head) {
+                        let _ = this.io.try_write(HEAD_TIMEOUT_ANSWER);
+                    }
+                    return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "closed to make room at the connection limit")));
+                }
                 let Some((at, in_head)) = this.clock.deadline() else { return Poll::Pending };
                 if this.read_deadline != Some(at) {
                     this.read_deadline = Some(at);
