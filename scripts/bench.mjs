@@ -527,6 +527,9 @@ parentheses; the memory columns are for the largest trace. Native: peak RSS of t
   text += '\n</details>\n';
   const findings = join(ROOT, 'bench', 'FINDINGS.md');
   if (existsSync(findings)) text += '\n' + readFileSync(findings, 'utf8');
+  // Tiled-log numbers are measured with the CLI (bench/TILED.md says how).
+  const tiled = join(ROOT, 'bench', 'TILED.md');
+  if (existsSync(tiled)) text += '\n' + readFileSync(tiled, 'utf8');
   writeFileSync(path, text);
 }
 
