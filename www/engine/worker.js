@@ -7,7 +7,8 @@
 import init, { ArtifactHasher, verifyReceipt, lineCommitsTo, version, codes } from '../pkg/onus.js';
 import { verifyWithPool, onusModule } from './pool.js';
 import { guard } from './guard.js';
-import { expose, withKind } from './rpc.js';
+import { expose, withKind, transfer } from './rpc.js';
+import { verifyTiled, receiptFromTiles, logBase } from './tiled.js';
 
 // One compiled module for this worker and the pool's analyzers.
 const ready = onusModule().then((module) => init({ module_or_path: module }));
@@ -22,6 +23,8 @@ const BLOB_PART = 16 << 20;    // fetched bytes move into Blob storage every 16 
 expose(started({
   about,
   verify,
+  verifyLog,
+  receiptFromLog,
   rows: ({ start, count }) => (verifier ? guard(() => verifier.rows(start, count)) : []),
   rowsAt: ({ indexes }) => (verifier ? indexes.map((i) => row(i)) : []),
   views: ({ indexes }) => (verifier ? views(indexes) : []),
@@ -144,6 +147,47 @@ async function verify({ src, key, known }, { progress, signal }) {
     report: res.report,
     info: { elapsed: performance.now() - started, bytes, html: firstBytes ? looksLikeHtml(firstBytes) : false, empty: bytes === 0, version: version() },
   };
+}
+
+/**
+ * Verifies a tiled log ({url, key?, known?, state?: Uint8Array}) and answers
+ * {report, state, since, stateRefused, info}; the state (a Uint8Array, or
+ * null) is moved to the page, which keeps it in IndexedDB. The explorer is
+ * not kept for a tiled log (its statements are not held here).
+ */
+async function verifyLog({ url, key, known, state }, { progress, signal }) {
+  verifier?.free?.();
+  verifier = null;
+  source = null;
+  const options = {};
+  if (key) options.key = key;
+  if (known) options.known = known;
+  const started = performance.now();
+  const base = logBase(url);
+  let out;
+  try {
+    out = await verifyTiled({
+      base, options, state, signal,
+      progress: (p) => progress({ ...p, lines: p.statements, elapsed: performance.now() - started }),
+    });
+  } catch (e) {
+    if (e?.kind === 'otherlog' || e?.kind === 'panic' || e?.kind === 'memory') throw e;
+    throw loadError(e, { url: base });
+  }
+  const info = { elapsed: performance.now() - started, bytes: out.fetched.bytes, files: out.fetched.files, html: false, empty: false, version: version(), tiled: base };
+  const result = { report: out.report, state: out.state, since: out.since, stateRefused: out.stateRefused, info };
+  return out.state ? transfer(result, [out.state.buffer]) : result;
+}
+
+/** One statement of a tiled log ({url, index}) as a receipt built from its bundle and tiles: {receipt, fetched}. */
+async function receiptFromLog({ url, index }, { signal }) {
+  const base = logBase(url);
+  try {
+    return await receiptFromTiles({ base, index, signal });
+  } catch (e) {
+    if (e?.kind === 'index' || e?.kind === 'panic' || e?.kind === 'memory') throw e;
+    throw loadError(e, { url: base });
+  }
 }
 
 /** The pool's error as the page words it (page/errors.js). */

@@ -1,6 +1,6 @@
 // What the page says when a trace could not be checked: a title, what
 // happened, and what the reader can do. Only the page's own words: the error's
-// kind picks them ('http', 'network', 'read', 'badurl', 'options', 'memory',
+// kind picks them ('http', 'network', 'read', 'badurl', 'options', 'otherlog', 'index', 'memory',
 // 'panic', 'fatal'); nothing here judges a trace.
 
 const HTTP_TEXT = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 410: 'Gone', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
@@ -35,6 +35,10 @@ export function describeError(err, src) {
       return { title: 'That is not a link to a trace', text: `“${err.message}” is not an http or https address.`, hint: 'Paste the full address of the trace file, e.g. https://example.org/trace.jsonl.' };
     case 'options':
       return { title: 'The pinned log key cannot be used', text: err.message, hint: 'The key= parameter must be the log’s verifier key (origin+keyid+base64, as `onus keygen` prints it) or its base64url public key.' };
+    case 'index':
+      return { title: 'No such statement in this log', text: err.message, hint: 'Check the index= number in the address: statements are numbered from 0.' };
+    case 'otherlog':
+      return { title: 'This address now serves another log', text: err.message, hint: 'What you saw here before was another log. If you expected the change, clear this site’s data in your browser to start afresh; otherwise ask the publisher why the address changed logs.' };
     case 'memory':
       return {
         title: 'This trace is too large for this browser',

@@ -9,10 +9,14 @@
 // as the wasm finish() returned it (the same fields as `onus verify --json`).
 // While running: 'running'; after Cancel: 'cancelled'; when loading failed: 'error'.
 // Before any verification, data-onus-status is absent (the contract's values only).
-import { h, clear, visible } from '../lib/dom.js';
+// For a tiled log (?log=URL/) also window.onusSince ({kind, held, served}: what
+// became of the checkpoint this browser kept) and window.onusFetched ({files, bytes}).
+import { h, clear, visible, fmtBytes } from '../lib/dom.js';
 import { downloadJson } from '../lib/download.js';
 import { createVerifier } from './verifier.js';
-import { urlSource, engineSource } from './sources.js';
+import { urlSource, logSource, engineSource } from './sources.js';
+import { loadLogState, saveLogState, dropLogState } from './log-state.js';
+import { renderSince } from './views/since.js';
 import { knownAll, updateTrust, rememberKey, rememberedKeys, evidence } from './trust.js';
 import { reportContext } from './context.js';
 import { wireIntake } from './intake.js';
@@ -37,6 +41,8 @@ const verifier = createVerifier({ onQueryCrash: (err) => $('banners').append(pan
 let vocabulary = new Map();
 /** The verification under way: {src, known, ctrl}. */
 let run = null;
+/** The receipt tool (also checks one statement of a tiled log, &index=N). */
+let receipts = null;
 /** The report on screen and what the views look up in it (page/context.js). */
 let shown = { report: null, ...reportContext(null) };
 
@@ -57,11 +63,15 @@ function main() {
   askAbout();
   wireSourceBar();
   wireArtifactTool($('artifact'), { committingTo: verifier.committingTo, who: (key) => shown.who(key), openStatement });
-  const receipts = wireReceiptTool($('receipt'), { receipt: verifier.receipt, pinned, keys: rememberedKeys, nameOf: (key) => shown.nameOf(key) });
+  receipts = wireReceiptTool($('receipt'), { receipt: verifier.receipt, pinned, keys: rememberedKeys, nameOf: (key) => shown.nameOf(key) });
   wireIntake({ onTrace: startVerify, onReceipt: receipts.checkText });
   showPinnedKey();
   const trace = params.get('trace');
-  if (trace) startVerify(urlSource(trace));
+  const log = params.get('log');
+  const index = params.get('index');
+  if (log && index != null) checkOneStatement(logSource(log), index, receipts);
+  else if (log) startVerifyLog(logSource(log));
+  else if (trace) startVerify(urlSource(trace));
 }
 
 function setStatus(s) {
@@ -115,6 +125,82 @@ function startVerify(src, { known } = {}) {
   );
 }
 
+/**
+ * Checks a tiled log (`?log=`), going on from what this browser kept of it
+ * (IndexedDB) and keeping what the next visit needs.
+ */
+async function startVerifyLog(src) {
+  run?.ctrl.abort();
+  run = null;
+  resetResults();
+  if (src.error) { loadFailed(src.error, src); return; }
+  const known = knownAll();
+  const mine = { src, known, ctrl: new AbortController() };
+  run = mine;
+  setStatus('running');
+  $('load').hidden = true;
+  $('sourcebar').hidden = false;
+  $('src-name').textContent = visible(src.label);
+  $('download').hidden = true;
+  progressStarted($('progress'), src.label);
+  const kept = await loadLogState(src.url);
+  if (run !== mine) return;
+  verifier.verifyLog({ url: src.url, key: pinned || undefined, known: known || undefined, state: kept?.state }, {
+    signal: mine.ctrl.signal,
+    onProgress: (p) => { if (run === mine) progressShown($('progress'), p); },
+  }).then(
+    async (res) => {
+      if (run !== mine) return;
+      if (res.stateRefused) await dropLogState(src.url);
+      let saved = false;
+      if (res.state && res.report.status === 'verified') {
+        const { size, root } = res.report.sealed;
+        saved = await saveLogState(src.url, { state: res.state, size, root, origin: res.report.origin, when: new Date().toISOString() });
+      }
+      if (run !== mine) return;
+      window.onusSince = res.since;
+      window.onusFetched = { files: res.info.files, bytes: res.info.bytes };
+      finished(res);
+      renderSince($('banners'), { report: res.report, since: res.since, kept: res.stateRefused ? null : kept, saved, stateRefused: res.stateRefused, info: res.info });
+    },
+    (err) => { if (run === mine) loadFailed(err, src); },
+  );
+}
+
+/**
+ * `?log=URL&index=N`: one statement alone, from its entry bundle and the tiles
+ * its proof needs; the receipt they make is checked by the receipt tool.
+ * Ends with data-onus-status = the receipt's status and window.onusReceipt.
+ */
+async function checkOneStatement(src, raw, receipts) {
+  resetResults();
+  if (src.error) { loadFailed(src.error, src); return; }
+  const index = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(index)) {
+    loadFailed(Object.assign(new Error(`“${raw}” is not a statement number.`), { kind: 'index' }), src);
+    return;
+  }
+  setStatus('running');
+  $('load').hidden = true;
+  $('sourcebar').hidden = false;
+  $('src-name').textContent = visible(`${src.label} · statement ${index}`);
+  $('download').hidden = true;
+  let got;
+  try {
+    got = await verifier.receiptFromLog({ url: src.url, index });
+  } catch (err) {
+    loadFailed(err, src);
+    return;
+  }
+  window.onusFetched = got.fetched;
+  $('banners').append(h('div', { class: 'banner info', role: 'status', id: 'one-statement' },
+    `Statement ${index} alone: its entry bundle and the tiles its inclusion proof needs (${got.fetched.files} files, ${fmtBytes(got.fetched.bytes)} fetched). `,
+    h('a', { href: `?log=${encodeURIComponent(src.url)}` }, 'Verify the whole log')));
+  const r = await receipts.checkText(got.receipt);
+  window.onusReceipt = r;
+  setStatus(r ? r.status : 'error');
+}
+
 function cancel() {
   if (!run) return;
   const { src, ctrl } = run;
@@ -128,6 +214,7 @@ function cancel() {
 function resetResults() {
   shown = { report: null, ...reportContext(null) };
   window.onusReport = undefined;
+  window.onusSince = undefined;
   for (const id of ['error', 'accountability', 'votes', 'findings', 'explorer', 'progress']) $(id).hidden = true;
   clear($('verdict'));
   clear($('banners'));
@@ -162,13 +249,17 @@ function finished({ report, info }) {
     saveEvidence: () => downloadJson(`onus-evidence-${fileName(report.origin || 'log')}.json`, evidence(report, trust, src)),
   });
   // Not a log at all (a web page, no valid first statement): no accountability to show.
+  // A tiled log's statements are not held here: each opens alone (&index=N), checked from its tiles.
+  const open = info.tiled ? (i) => { location.href = `?log=${encodeURIComponent(info.tiled)}&index=${i}`; } : openStatement;
+  const views = info.tiled ? () => Promise.reject(new Error('a tiled log’s statements are not kept in the page; open one by its number')) : verifier.views;
   if (report.origin != null && !info.html) {
-    renderAccountability($('accountability'), report, { who: shown.who, roleText: shown.roleText, openStatement, views: verifier.views });
+    renderAccountability($('accountability'), report, { who: shown.who, roleText: shown.roleText, openStatement: open, views });
   }
-  renderPolls($('votes'), report, { openStatement });
-  renderFindings($('findings'), report, { vocabulary, openStatement });
-  $('explorer').hidden = report.statements === 0;
-  explorer.load(report.statements);
+  renderPolls($('votes'), report, { openStatement: open });
+  renderFindings($('findings'), report, { vocabulary, openStatement: open });
+  // A tiled log's statements are not held in the page, so it has no explorer.
+  $('explorer').hidden = report.statements === 0 || !!info.tiled;
+  if (!info.tiled) explorer.load(report.statements);
   $('download').hidden = false;
   window.onusReport = report;
   setStatus(report.status);

@@ -1,6 +1,8 @@
 // Where a trace comes from: a link, a file, pasted text. A source is
 // {kind: 'url'|'blob', url?, blob?, name, label, size?}, or {error} when the
 // input cannot be a trace's address. `label` is what the page calls it.
+// A tiled log is {kind: 'log', url (its prefix), name, label}.
+import { logBase } from '../lib/log-url.js';
 
 export function urlSource(raw) {
   let url;
@@ -11,6 +13,14 @@ export function urlSource(raw) {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { error: { kind: 'badurl', message: raw } };
   return { kind: 'url', url: url.href, name: url.href, label: url.origin === location.origin ? url.pathname.split('/').pop() || url.href : url.href };
+}
+
+/** A tiled log (`?log=`): its prefix, as the engine worker and IndexedDB spell it. */
+export function logSource(raw) {
+  const u = urlSource(raw);
+  if (u.error) return u;
+  const url = logBase(u.url);
+  return { kind: 'log', url, name: url, label: url };
 }
 
 export function fileSource(file) {

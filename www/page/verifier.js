@@ -50,6 +50,17 @@ export function createVerifier({ onQueryCrash }) {
         throw err;
       }
     },
+    /** A tiled log: {url, key?, known?, state?} -> {report, state, since, stateRefused, info}. */
+    async verifyLog(args, { onProgress, signal }) {
+      try {
+        return await call('verifyLog', args, { onProgress, signal });
+      } catch (err) {
+        if (err.kind === 'worker') throw withKind(new Error(err.message), 'fatal');
+        throw err;
+      }
+    },
+    /** One statement of a tiled log: {url, index} -> {receipt, fetched}. */
+    receiptFromLog: (args) => call('receiptFromLog', args),
     /** {version, codes}: the core's version and its vocabulary of findings. */
     about: () => ask('about'),
     rows: (start, count) => ask('rows', { start, count }),

@@ -26,10 +26,11 @@ export function wireReceiptTool(card, { receipt, pinned, keys, nameOf }) {
     else { const t = e.dataTransfer?.getData('text/plain'); if (t) { rin.value = t; check({ text: t }); } }
   });
   return {
+    /** Checks `text` as if pasted here; resolves to the core's receipt report (or null). */
     checkText(text) {
       rin.value = text;
       card.scrollIntoView({ block: 'nearest' });
-      check({ text });
+      return check({ text });
     },
   };
 }
@@ -41,7 +42,7 @@ async function checkReceipt(out, { text, file }, { receipt, pinned, keys, nameOf
     res = await receipt({ text, file, pinned: pinned || undefined, keys: keys() });
   } catch (err) {
     clear(out).append(h('p', { class: 'bad-text' }, `The receipt could not be checked: ${err.message}.`));
-    return;
+    return null;
   }
   const r = res.result;
   clear(out);
@@ -64,4 +65,5 @@ async function checkReceipt(out, { text, file }, { receipt, pinned, keys, nameOf
     for (const f of r.findings) ul.append(h('li', { class: `finding sev-${f.severity}` }, h('code', { class: 'code' }, f.code), ' ', h('span', null, f.message), f.advice ? ` ${f.advice}` : ''));
     out.append(ul);
   }
+  return r;
 }

@@ -1,0 +1,123 @@
+// The page on a tiled log (?log=URL/, FORMAT.md section 8): the same report
+// as `onus verify --json DIR/`, a return visit that fetches only what is new
+// (state in IndexedDB), a stale cache, and a tampered tile.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launch, serveStatic, onus, WWW, openPage, waitForResult, cliReport, screenshot, screenshotTop } from './harness.mjs';
+
+let browser, srv, dir;
+const fetchedPaths = [];
+
+function demo(n) {
+  const file = join(dir, `d${n}.jsonl`);
+  const r = onus(['demo', '--statements', String(n), '--seed', '5', '--out', file]);
+  assert.equal(r.status, 0, r.stderr);
+  return file;
+}
+function publish(file, folder) {
+  const r = onus(['publish', file, join(dir, folder)]);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+}
+const same = (page, cli) => {
+  for (const k of ['status', 'origin', 'statements', 'lines', 'bytes', 'sealed', 'accountability', 'incidents', 'polls', 'counts']) {
+    assert.deepEqual(page[k], cli[k], k);
+  }
+  assert.deepEqual(page.findings.map((f) => [f.code, f.line, f.index, f.path ?? null]), cli.findings.map((f) => [f.code, f.line, f.index, f.path ?? null]));
+};
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'onus-page-tiled-'));
+  publish(demo(3000), 'log');
+  publish(demo(3000), 'bad');
+  srv = await serveStatic([WWW, dir]);
+  srv.server.on('request', (req) => fetchedPaths.push(decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await srv?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('a tiled log verifies with the CLI report, and a return visit fetches only what is new', async () => {
+  const { context, page, errors } = await openPage(browser);
+  await page.goto(`${srv.url}/?log=/log/`);
+  assert.equal(await waitForResult(page), 'verified');
+  same(await page.evaluate(() => window.onusReport), cliReport(join(dir, 'log') + '/'));
+  assert.equal((await page.evaluate(() => window.onusSince)).kind, 'fresh');
+  assert.match(await page.locator('#since').innerText(), /Verified from the first statement/);
+  assert.equal(await page.locator('#explorer').isHidden(), true);
+  await screenshot(page, 'tiled-first-visit');
+
+  // The log grows by 500 statements; the next visit reads only bundles from the old size's last one on.
+  publish(demo(3500), 'log');
+  fetchedPaths.length = 0;
+  await page.goto(`${srv.url}/?log=/log/`);
+  assert.equal(await waitForResult(page), 'verified');
+  same(await page.evaluate(() => window.onusReport), cliReport(join(dir, 'log') + '/'));
+  assert.deepEqual(await page.evaluate(() => window.onusSince), { kind: 'extended', held: 3000, served: null });
+  assert.match(await page.locator('#since').innerText(), /500 new statements since your last visit on .*, consistent with what you saw/);
+  const bundles = fetchedPaths.filter((p) => p.startsWith('/log/tile/entries/')).sort();
+  // 3000 = 11 full bundles + 184: bundle 011 (now full) and 012, 013.p/172 are new.
+  assert.deepEqual(bundles, ['/log/tile/entries/011', '/log/tile/entries/012', '/log/tile/entries/013.p/172']);
+  await screenshotTop(page, 'tiled-return-visit');
+
+  // A cache still shows the checkpoint of size 3000: stale, not failed.
+  const now = readFileSync(join(dir, 'log', 'checkpoint'));
+  publish(demo(3000), 'old');
+  cpSync(join(dir, 'old', 'checkpoint'), join(dir, 'log', 'checkpoint'));
+  await page.goto(`${srv.url}/?log=/log/`);
+  assert.equal(await waitForResult(page), 'verified');
+  assert.deepEqual(await page.evaluate(() => window.onusSince), { kind: 'stale', held: 3500, served: 3000 });
+  assert.match(await page.locator('#since').innerText(), /a cache served an old copy/);
+  assert.ok((await page.evaluate(() => window.onusReport.findings.map((f) => f.code))).includes('checkpoint.stale'));
+  writeFileSync(join(dir, 'log', 'checkpoint'), now);
+
+  // At 375 px wide the line wraps and nothing overflows.
+  await page.setViewportSize({ width: 375, height: 800 });
+  await page.goto(`${srv.url}/?log=/log/`);
+  assert.equal(await waitForResult(page), 'verified');
+  assert.match(await page.locator('#since').innerText(), /No new statements since your last visit/);
+  await screenshot(page, 'tiled-375px');
+
+  // One statement alone: its bundle, the tiles its proof needs and the checkpoint, nothing else.
+  await page.setViewportSize({ width: 1200, height: 900 });
+  fetchedPaths.length = 0;
+  await page.goto(`${srv.url}/?log=/log/&index=700`);
+  assert.equal(await waitForResult(page), 'verified');
+  const receipt = await page.evaluate(() => window.onusReceipt);
+  assert.equal(receipt.index, 700);
+  const logFiles = fetchedPaths.filter((p) => p.startsWith('/log/')).sort();
+  assert.ok(logFiles.includes('/log/tile/entries/002') && logFiles.includes('/log/checkpoint'), logFiles.join(' '));
+  assert.ok(logFiles.every((p) => p === '/log/checkpoint' || p === '/log/tile/entries/002' || /^\/log\/tile\/[0-9]/.test(p)), logFiles.join(' '));
+  assert.ok(logFiles.length <= 6, logFiles.join(' '));
+  assert.match(await page.locator('#receipt-result').innerText(), /Receipt verified/);
+  await screenshotTop(page, 'tiled-one-statement');
+
+  // A number past the log's end is said plainly.
+  await page.goto(`${srv.url}/?log=/log/&index=99999`);
+  assert.equal(await waitForResult(page), 'error');
+  assert.match(await page.locator('#error').innerText(), /No such statement in this log/);
+  assert.deepEqual(errors.filter((e) => !/404|Failed to load resource/.test(e)), []);
+  await context.close();
+});
+
+test('a tampered tile fails with tile.mismatch and its path', async () => {
+  const tile = join(dir, 'bad', 'tile', '0', '001');
+  const b = readFileSync(tile);
+  b[40] ^= 1;
+  writeFileSync(tile, b);
+  const { context, page } = await openPage(browser);
+  await page.goto(`${srv.url}/?log=/bad/`);
+  assert.equal(await waitForResult(page), 'failed');
+  const r = await page.evaluate(() => window.onusReport);
+  same(r, cliReport(join(dir, 'bad') + '/'));
+  assert.deepEqual(r.findings.filter((f) => f.severity === 'error').map((f) => [f.code, f.path]), [['tile.mismatch', 'tile/0/001']]);
+  assert.match(await page.locator('#findings').innerText(), /tile\/0\/001/);
+  await screenshot(page, 'tiled-tampered');
+  await context.close();
+});
