@@ -136,8 +136,8 @@ async function open(source, signal, total) {
   throw new TypeError('verifyWithPool: source must be a Blob/File, a URL string or a ReadableStream of bytes');
 }
 
-/** Starts `n` analyzers (engine/analyze-worker.js), each given the compiled module. */
-function startAnalyzers(n, module, onFailure) {
+/** Starts `n` analyzers (engine/analyze-worker.js), each given the compiled module (also for engine/tiled.js). */
+export function startAnalyzers(n, module, onFailure) {
   const list = [];
   for (let i = 0; i < n; i++) {
     const remote = connect(new Worker(ANALYZER_URL, { type: 'module', name: `onus-analyzer-${i}` }), {

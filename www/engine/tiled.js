@@ -6,9 +6,10 @@
 import { TiledLog, oneStatementFiles, checkOneStatement } from '../pkg/onus.js';
 import { guard } from './guard.js';
 import { withKind } from './rpc.js';
+import { startAnalyzers, onusModule } from './pool.js';
 export { logBase } from '../lib/log-url.js';
 
-/** Files fetched at once, and bundles fetched ahead of the in-order merge. */
+/** Files fetched at once, and bundles fetched (and analysed) ahead of the in-order merge. */
 const PARALLEL = 8;
 const WINDOW = 16;
 
@@ -16,7 +17,7 @@ const WINDOW = 16;
  * Verifies the tiled log at `base` from `state` (a Uint8Array from an earlier
  * run, or null). Answers {report, state, since, stateRefused, fetched: {files, bytes}}.
  */
-export async function verifyTiled({ base, options, state, progress, signal }) {
+export async function verifyTiled({ base, options, state, progress, signal, workers = 0 }) {
   const fetched = { files: 0, bytes: 0 };
   const get = (path) => fetchFile(base + path, fetched, signal);
   let stateRefused = null;
@@ -43,17 +44,26 @@ export async function verifyTiled({ base, options, state, progress, signal }) {
     const tiles = await mapLimit(paths, PARALLEL, (p) => getTile(get, p));
     tiles.forEach((bytes, i) => guard(() => tv.supplyTile(i, bytes)));
     const plan = guard(() => tv.plan());
-    let done = 0;
-    for (let w = 0; w < plan.length; w += WINDOW) {
-      const window = plan.slice(w, w + WINDOW);
-      const files = await mapLimit(window, PARALLEL, async (b) => [await getBundle(get, b), b.tile ? await getTile(get, b.tile) : undefined]);
-      let goOn = true;
-      for (let k = 0; k < window.length && goOn; k++) {
-        goOn = guard(() => tv.pushBundle(w + k, files[k][0], undefined, files[k][1]));
-        done += window[k].width;
+    // Phase A in analyzer workers when there is enough to share (pool.js's), phase B here in order.
+    const analyzers = workers > 0 && plan.length > 2 ? startAnalyzers(workers, await onusModule(), () => {}) : null;
+    try {
+      const pending = new Array(plan.length);
+      const start = (i) => {
+        pending[i] = readBundle(get, plan[i], analyzers?.[i % analyzers.length]?.remote);
+        pending[i].catch(() => {}); // awaited in order below; an early stop must not leave it unhandled
+      };
+      for (let i = 0; i < Math.min(WINDOW, plan.length); i++) start(i);
+      let done = 0;
+      for (let i = 0; i < plan.length; i++) {
+        const [bytes, analyzed, tile] = await pending[i];
+        if (i + WINDOW < plan.length) start(i + WINDOW);
+        const goOn = guard(() => tv.pushBundle(i, bytes, analyzed, tile));
+        done += plan[i].width;
+        if (i % 8 === 7 || !goOn) progress({ statements: done, bytes: fetched.bytes });
+        if (!goOn) break;
       }
-      progress({ statements: done, bytes: fetched.bytes });
-      if (!goOn) break;
+    } finally {
+      if (analyzers) for (const a of analyzers) a.remote.terminate();
     }
     const out = guard(() => tv.finish());
     tv = null;
@@ -87,6 +97,17 @@ export async function receiptFromTiles({ base, index, signal }) {
   if (!bundle) throw missing(files.bundle);
   const r = guard(() => checkOneStatement(checkpoint, index, tiles, bundle, undefined));
   return { receipt: r.receipt, fetched };
+}
+
+/** A bundle, its level-0 tile, and phase A of its lines by `analyzer` (or none: analysed when pushed). */
+async function readBundle(get, b, analyzer) {
+  const [bytes, tile] = await Promise.all([getBundle(get, b), b.tile ? getTile(get, b.tile) : undefined]);
+  if (!bytes || !analyzer) return [bytes, undefined, tile];
+  // The bytes go to the analyzer and come back (transferred, not copied).
+  const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+  const len = own.length; // `own` is detached once its buffer is transferred
+  const r = await analyzer.analyze({ buf: own.buffer, len, oneByOne: false }, { transfer: [own.buffer] });
+  return [new Uint8Array(r.input, 0, len), new Uint8Array(r.buf), tile];
 }
 
 /** A file's bytes, or undefined when the server has none (404, 410). */

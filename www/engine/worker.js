@@ -167,7 +167,7 @@ async function verifyLog({ url, key, known, state }, { progress, signal }) {
   let out;
   try {
     out = await verifyTiled({
-      base, options, state, signal,
+      base, options, state, signal, workers: navigator.hardwareConcurrency || 2,
       progress: (p) => progress({ ...p, lines: p.statements, elapsed: performance.now() - started }),
     });
   } catch (e) {
