@@ -268,10 +268,32 @@ test('a forged count is caught: the log fails verification and no counts are sho
     await screenshot(b, 'poll-forged');
     await ctxB.close();
 
-    // The voter who saw the log before: the fork is named as such.
+    // The voter who saw the log before reads it as tiles from the state it
+    // kept: the checkpoint did not change, so no old bundle is read again and
+    // it still shows the log as it verified it (the counts before the forgery).
     await a.reload();
     await ready(a);
-    const va = await shown(a);
+    let va = await shown(a);
+    assert.equal(await a.evaluate(() => window.onusPoll.result.mode), 'tiles');
+    assert.equal(va.alarm, null);
+    assert.deepEqual(va.counts, [0, 1, 2, 0], 'the counts this voter verified, not the forged ones');
+
+    // Without its kept state (a first visit in that browser), it reads every
+    // bundle: the forged ballot fails, the whole trace is recounted, and the
+    // fork against the checkpoint it remembers is named as such.
+    await a.evaluate(() => new Promise((resolve, reject) => {
+      const r = indexedDB.open('onus-poll', 1);
+      r.onsuccess = () => {
+        const tx = r.result.transaction('kv', 'readwrite');
+        tx.objectStore('kv').delete(new URL('/logs/polls/', location.href).href);
+        tx.oncomplete = resolve;
+        tx.onerror = () => reject(tx.error);
+      };
+    }));
+    await a.reload();
+    await ready(a);
+    va = await shown(a);
+    assert.equal(await a.evaluate(() => window.onusPoll.result.mode), 'trace');
     assert.equal(va.alarm, 'This log was rewritten');
     assert.ok(va.codes.includes('checkpoint.inconsistent'), va.codes.join());
     assert.deepEqual(va.counts, []);

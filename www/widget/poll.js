@@ -1,6 +1,10 @@
 // The poll widget (docs/SERVE.md). The page never trusts a number from the
-// collector: a worker fetches the whole log and the Rust core (wasm) verifies
-// it and recounts the poll. Ballots are `vote` statements signed with an
+// collector: a worker reads the log and the Rust core (wasm) verifies it and
+// recounts the poll. It reads the log as tiles (`/logs/NAME/`), going on from
+// the core's state kept in IndexedDB, so a returning visitor fetches only the
+// ballots added since; whenever that quick path cannot tell the whole story
+// (the core finds a fault, an older or disagreeing checkpoint, a ballot not
+// sealed yet) it recounts the whole trace.jsonl, as a first visit did before. Ballots are `vote` statements signed with an
 // Ed25519 key this browser keeps (WebCrypto, non-extractable, in IndexedDB),
 // one key per poll. Each ballot's receipt is kept and checked on later visits,
 // with the log key and the last checkpoint seen pinned, so that a rewritten
@@ -78,10 +82,13 @@ function kv(mode, fn) {
 }
 const kvGet = (key) => (db ? kv('readonly', (s) => s.get(key)) : Promise.resolve(undefined));
 const kvPut = (key, value) => (db ? kv('readwrite', (s) => s.put(value, key)) : Promise.resolve());
+const kvDelete = (key) => (db ? kv('readwrite', (s) => s.delete(key)) : Promise.resolve());
 
 const logKey = () => `log:${logBase}`;
 const ballotsKey = () => `ballots:${logBase}`;
 const voterKey = (poll) => `voter:${logBase}#${poll}`;
+/** The tiled log's URL: the key of the core's state kept for it ({state, origin, size, root, when}). */
+const tiledUrl = () => `${logBase}/`;
 
 /** Why this browser cannot vote, or null. */
 async function votingBlocker() {
@@ -159,12 +166,29 @@ function myBallots() {
   return ui.poll ? ui.ballots[ui.poll.poll] || [] : [];
 }
 
+/** Reads the log as tiles from the kept state; null when the whole trace must be recounted. */
+async function resume(all) {
+  if (!db) return null; // nothing could be kept for next time: the plain recount is as cheap
+  const kept = await kvGet(tiledUrl());
+  const r = await call('resume', {
+    base: tiledUrl(),
+    key: ui.logState.vkey,
+    state: kept?.state ?? null,
+    confirmed: kept?.confirmed ?? [],
+    ballots: all.map(({ id, index }) => ({ id, index })),
+    shows: ui.logState.shows ?? {},
+  });
+  if (r.stateRefused) await kvDelete(tiledUrl()); // the core says why; the log was read from the start
+  ui.fallback = r.fallback ?? null;
+  return r.fallback ? null : r;
+}
+
 /** Fetches and recounts the log; checks saved ballots and receipts against it. */
 async function refresh() {
   await loadSaved();
-  const allIds = Object.values(ui.ballots).flat().map((b) => b.id);
+  const all = Object.values(ui.ballots).flat();
   const known = ui.logState.known;
-  const r = await call('recount', { url: `${logBase}/trace.jsonl`, key: ui.logState.vkey, known, ballots: allIds });
+  const r = (await resume(all)) ?? await call('recount', { url: `${logBase}/trace.jsonl`, key: ui.logState.vkey, known, ballots: all.map((b) => b.id) });
   ui.result = r;
   ui.problems = [];
   if (r.fetchError) {
@@ -199,8 +223,15 @@ async function refresh() {
     const next = { ...ui.logState };
     if (!next.vkey && r.vkey) next.vkey = r.vkey;
     if (r.sealed && (!known || r.sealed.size >= known.size)) next.known = { origin: r.origin, size: r.sealed.size, root: r.sealed.root, note: r.sealed.note, seen: new Date().toISOString() };
+    if (r.shows) next.shows = r.shows;
     ui.logState = next;
     await kvPut(logKey(), next);
+    // null: keep the state kept before (the core had nothing newer to give).
+    if (r.mode === 'tiles' && r.state) {
+      // `confirmed`: this browser's ballots found in the log under this state.
+      const confirmed = all.filter((b) => r.ballotIndex[b.id] === b.index).map((b) => b.id);
+      await kvPut(tiledUrl(), { state: r.state, origin: r.origin, size: r.sealed?.size ?? 0, root: r.sealed?.root ?? null, when: new Date().toISOString(), confirmed });
+    }
   }
 }
 
@@ -473,6 +504,8 @@ async function vote(choice) {
     await saveBallots();
     ui.changing = false;
     ui.mine = `Your ballot is in the log at index ${body.index}; waiting for the log to seal it…`;
+    status('Your vote is in. Waiting for the log to seal it…');
+    await sealedPast(body.index);
     status('Your vote is in. Recounting the log in your browser…');
     await refresh();
     status(`Recounted: your vote for “${optionName(choice)}” counts.`);
@@ -483,6 +516,21 @@ async function vote(choice) {
     ui.busy = false;
     render();
     $('results').hidden || $('results').focus({ preventScroll: true });
+  }
+}
+
+/**
+ * Waits (a few seconds at most) until the collector says a checkpoint covers
+ * `index`, so the recount from tiles includes the new ballot. Only a hint of
+ * when to look: if it never comes, the recount reads the whole trace.
+ */
+async function sealedPast(index) {
+  for (let i = 0; i < 20; i++) {
+    try {
+      const info = await (await fetch(logBase, { cache: 'no-store', credentials: 'omit' })).json();
+      if (info?.sealed?.size > index) return;
+    } catch { /* ask again */ }
+    await sleep(400);
   }
 }
 
