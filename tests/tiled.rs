@@ -400,7 +400,9 @@ fn one_statement_is_checked_from_its_bundle_and_the_tiles_its_proof_needs() {
     for index in [0u64, 255, 256, 65_535, 65_536, 69_999] {
         let (tiles, bundle) = one_statement_files(&files["checkpoint"], index).expect("files");
         // O(log n): per level at most the tile on the path and the partial at the edge.
-        assert!(tiles.len() <= 2 * 3, "{index}: {tiles:?}");
+        assert!(tiles.len() <= 2 * 3 - 1, "{index}: {tiles:?}");
+        // Not its own level-0 tile: the bundle, fetched anyway, gives those hashes.
+        assert!(tiles.iter().all(|t| t.level > 0 || t.index != index / 256), "{index}: {tiles:?}");
         let fetched: Vec<_> = tiles.iter().map(|t| (*t, files[&t.path()].clone())).collect();
         let receipt = one_statement_receipt(&files["checkpoint"], index, &fetched, &files[&bundle.path()]).expect("receipt");
         let r = verify_receipt(receipt.as_bytes(), Some(&key));
@@ -421,6 +423,13 @@ fn one_statement_is_checked_from_its_bundle_and_the_tiles_its_proof_needs() {
         assert_eq!(r.status, ReceiptStatus::Failed, "{index}");
         assert!(r.findings.iter().any(|f| f.code.as_str() == "receipt.proof.invalid"), "{:?}", r.findings);
     }
+    // A bundle with a line missing is named as invalid, not read as another statement.
+    let (tiles, bundle) = one_statement_files(&files["checkpoint"], 300).expect("files");
+    let fetched: Vec<_> = tiles.iter().map(|t| (*t, files[&t.path()].clone())).collect();
+    let full = &files[&bundle.path()];
+    let short = &full[full.iter().position(|&b| b == b'\n').expect("a line") + 1..];
+    let err = one_statement_receipt(&files["checkpoint"], 300, &fetched, short).unwrap_err();
+    assert!(err.contains("tile/entries/001 holds 255 lines where its path names 256") && err.contains("tile.bundle.invalid"), "{err}");
     let err = one_statement_files(&files["checkpoint"], 70_000).unwrap_err();
     assert!(err.contains("no statement 70000"), "{err}");
 }

@@ -528,6 +528,8 @@ pub fn one_statement_files(checkpoint: &[u8], index: u64) -> Result<(Vec<Tile>, 
 /// Step 2: the statement's receipt (its line, the inclusion proof read from
 /// the tiles, the checkpoint), for [`crate::receipt::verify_receipt`], which
 /// checks the signature, the proof against the root and the checkpoint's signer.
+/// The level-0 hashes come from the bundle itself (its lines' leaf hashes), so
+/// a bundle that is not what the log holds gives a proof that fails there.
 pub fn one_statement_receipt(checkpoint: &[u8], index: u64, tiles: &[(Tile, Vec<u8>)], bundle: &[u8]) -> Result<String, String> {
     let text = std::str::from_utf8(checkpoint).map_err(|_| "the checkpoint is not UTF-8 text".to_string())?;
     let c = note::parse_checkpoint(text)?;
@@ -536,17 +538,40 @@ pub fn one_statement_receipt(checkpoint: &[u8], index: u64, tiles: &[(Tile, Vec<
         let hashes = tiles::decode_tile(t, bytes).ok_or_else(|| format!("the tile {} is not {} hashes of 32 bytes", t.path(), t.width))?;
         set.insert(t, hashes);
     }
+    let level0 = Tile::at(0, index / TILE_WIDTH, c.size).ok_or_else(|| format!("the log's checkpoint covers statements 0 to {}; there is no statement {index} in it yet", c.size.saturating_sub(1)))?;
+    set.insert(&level0, bundle_leaves(bundle, &level0)?);
     let proof = merkle::inclusion_proof_of(index, c.size, &mut set).map_err(|e| format!("the tiles do not give the proof: {e:?}"))?;
     let at = (index % TILE_WIDTH) as usize;
     let line = lines(bundle).nth(at).ok_or_else(|| format!("the entry bundle has no line {} (it holds statements {} on)", at + 1, index - at as u64))?;
     crate::receipt::make_receipt(crate::verify::line_content(line), index, &proof, text)
 }
 
-/// Which tiles of a log of `size` one statement's inclusion proof reads
-/// (with the level-0 tile its leaf is in): for `&index=N`.
+/// The leaf hashes of a bundle's lines: the level-0 tile `tile` it stands for.
+fn bundle_leaves(bundle: &[u8], tile: &Tile) -> Result<Vec<Hash>, String> {
+    let path = Bundle { index: tile.index, width: tile.width }.path();
+    let leaves = lines(bundle)
+        .enumerate()
+        .map(|(k, line)| {
+            let s = crate::statement::parse_statement(crate::verify::line_content(line))
+                .map_err(|e| format!("line {} of {path} is not a statement ({e}): the bundle is invalid (tile.bundle.invalid)", k + 1))?;
+            Ok(merkle::leaf_hash(&s.id, &s.sig))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    if leaves.len() != tile.width as usize {
+        return Err(format!("{path} holds {} lines where its path names {}: the bundle is invalid (tile.bundle.invalid)", leaves.len(), tile.width));
+    }
+    Ok(leaves)
+}
+
+/// Which hash tiles of a log of `size` one statement's inclusion proof reads
+/// (`&index=N`). Not the level-0 tile its leaf is in: the statement's bundle,
+/// fetched anyway, gives those hashes (8 KiB fewer a check). The level-0
+/// partial at the right edge may still be needed (partials are never hashed
+/// into the level above).
 pub fn inclusion_tiles(index: u64, size: u64) -> Vec<Tile> {
+    let own = index / TILE_WIDTH;
     let mut t = TileSet::needed(size, |s| merkle::inclusion_proof_of(index, size, s));
-    t.extend(Tile::at(0, index / TILE_WIDTH, size));
+    t.retain(|t| t.level > 0 || t.index != own);
     t.sort();
     t.dedup();
     t
