@@ -91,3 +91,37 @@ fn double_slashes_never_redirect_to_another_host() {
         assert!(matches!(raw_status(&a), 404 | 400), "{path}: {a}");
     }
 }
+
+/// One raw GET that asks for gzip: the head, lowercased.
+fn head_with_gzip(to: std::net::SocketAddr, path: &str) -> String {
+    let mut s = std::net::TcpStream::connect(to).unwrap();
+    let answer = raw_exchange(&mut s, format!("GET {path} HTTP/1.1\r\nHost: {to}\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n").as_bytes());
+    answer.split("\r\n\r\n").next().unwrap().to_ascii_lowercase()
+}
+
+#[test]
+fn a_published_log_in_the_page_folder_goes_with_its_content_types_and_gzipped_text() {
+    let dir = tmpdir("published");
+    let www = page_folder(&dir);
+    let lines: String = (0..256).map(|i| format!("{{\"statement\":{i},\"padding\":\"{}\"}}\n", "x".repeat(64))).collect();
+    for (path, bytes) in [
+        ("log/checkpoint", b"example.org/log\n256\nAAAA\n\n".to_vec()),
+        ("log/tile/entries/000", lines.into_bytes()),
+        ("log/tile/0/000", vec![7u8; 256 * 32]),
+    ] {
+        let p = www.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    let s = Server::start_in(&dir.join("data"), www.to_str().unwrap(), &[], None);
+    let bundle = head_with_gzip(s.addr(), "/log/tile/entries/000");
+    assert!(bundle.starts_with("http/1.1 200") && bundle.contains("content-type: application/jsonl; charset=utf-8") && bundle.contains("content-encoding: gzip"), "{bundle}");
+    let checkpoint = head_with_gzip(s.addr(), "/log/checkpoint");
+    assert!(checkpoint.contains("content-type: text/plain; charset=utf-8"), "{checkpoint}");
+    // Hash tiles are random bytes: sent as they are.
+    let tile = head_with_gzip(s.addr(), "/log/tile/0/000");
+    assert!(tile.starts_with("http/1.1 200") && !tile.contains("content-encoding"), "{tile}");
+    // A client that does not ask gets the bytes as they are.
+    let plain = raw_get(s.addr(), "/log/tile/entries/000");
+    assert!(!plain.to_ascii_lowercase().contains("content-encoding") && plain.contains("{\"statement\":255,"), "{}", &plain[..200]);
+}

@@ -55,6 +55,13 @@ fn a_collected_log_is_served_as_tiles() {
     assert_eq!(bundle.status, 200);
     assert_eq!(bundle.header("cache-control"), Some("public, max-age=31536000, immutable"));
     assert_eq!(bundle.body.lines().count(), 256);
+    // Bundles go gzipped to a client that asks (about 40 % of their size); hash tiles as they are.
+    for (path, gzipped) in [("/logs/polls/tile/entries/000", true), ("/logs/polls/tile/1/000", false)] {
+        let mut c = std::net::TcpStream::connect(s.addr()).unwrap();
+        let a = raw_exchange(&mut c, format!("GET {path} HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n").as_bytes());
+        let head = a.split("\r\n\r\n").next().unwrap().to_ascii_lowercase();
+        assert_eq!(head.contains("content-encoding: gzip"), gzipped, "{path}: {head}");
+    }
     let w = n % 256;
     let partial = get_bytes(&s.url(&format!("/logs/polls/tile/0/{}.p/{w}", onus::tiles::index_path(n / 256))));
     assert_eq!((partial.1.as_str(), partial.2.len() as u64), ("public, max-age=60", w * 32));
