@@ -171,9 +171,10 @@ pub fn router(app: App, www: &Path) -> Router {
         .fallback(static_files)
         .with_state(app)
         .layer(cors)
-        // Text (entry bundles, traces, JSON, the page and its wasm) goes gzipped to a client that asks:
-        // an entry bundle is about 40 % of its size so. Hash tiles are random bytes and go as they are.
-        .layer(CompressionLayer::new().gzip(true).quality(CompressionLevel::Fastest).compress_when(DefaultPredicate::new().and(NotForContentType::const_new("application/octet-stream"))))
+        // Text (entry bundles, traces, JSON, the page and its wasm) goes compressed to a client that asks
+        // (brotli at 4, gzip at 6: an entry bundle to about 38 %, in 1-3 ms). Hash tiles are random bytes
+        // and go as they are.
+        .layer(CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Default).compress_when(DefaultPredicate::new().and(NotForContentType::const_new("application/octet-stream"))))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
