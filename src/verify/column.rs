@@ -49,35 +49,92 @@ impl<T: Copy> Column<T> {
     }
 }
 
-// As one flat sequence, so the encoding does not depend on the block size.
-impl<T: Copy + Serialize> Serialize for Column<T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let mut seq = s.serialize_seq(Some(self.len))?;
-        for v in self.iter() {
-            seq.serialize_element(&v)?;
-        }
-        seq.end()
+/// A value a column stores as fixed-size little-endian bytes in a state file:
+/// a column is saved as one byte string, so restoring a million ids is a copy,
+/// not a million element decodes.
+pub trait Fixed: Copy {
+    const SIZE: usize;
+    fn put(&self, out: &mut Vec<u8>);
+    /// From exactly `SIZE` bytes.
+    fn take(b: &[u8]) -> Self;
+}
+
+impl Fixed for u8 {
+    const SIZE: usize = 1;
+    fn put(&self, out: &mut Vec<u8>) {
+        out.push(*self);
+    }
+    fn take(b: &[u8]) -> Self {
+        b[0]
     }
 }
 
-impl<'de, T: Copy + Deserialize<'de>> Deserialize<'de> for Column<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit<T>(std::marker::PhantomData<T>);
-        impl<'de, T: Copy + Deserialize<'de>> serde::de::Visitor<'de> for Visit<T> {
-            type Value = Column<T>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a sequence")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Column<T>, A::Error> {
-                let mut c = Column::default();
-                while let Some(v) = seq.next_element()? {
-                    c.push(v);
-                }
-                Ok(c)
+impl Fixed for u32 {
+    const SIZE: usize = 4;
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn take(b: &[u8]) -> Self {
+        u32::from_le_bytes(b.try_into().expect("4 bytes"))
+    }
+}
+
+impl Fixed for crate::types::Id {
+    const SIZE: usize = 32;
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.as_bytes());
+    }
+    fn take(b: &[u8]) -> Self {
+        crate::types::Id(b.try_into().expect("32 bytes"))
+    }
+}
+
+// One byte string of every entry in order, so the encoding does not depend on the block size.
+impl<T: Fixed> Serialize for Column<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut bytes = Vec::with_capacity(self.len * T::SIZE);
+        for b in &self.blocks {
+            for v in b {
+                v.put(&mut bytes);
             }
         }
-        d.deserialize_seq(Visit(std::marker::PhantomData))
+        s.serialize_bytes(&bytes)
+    }
+}
+
+impl<'de, T: Fixed> Deserialize<'de> for Column<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<T>(std::marker::PhantomData<T>);
+        impl<T: Fixed> Visit<T> {
+            fn column<E: serde::de::Error>(bytes: &[u8]) -> Result<Column<T>, E> {
+                if bytes.len() % T::SIZE != 0 {
+                    return Err(E::custom(format!("a column of {}-byte entries cannot be {} bytes long", T::SIZE, bytes.len())));
+                }
+                let len = bytes.len() / T::SIZE;
+                let blocks = bytes
+                    .chunks(BLOCK * T::SIZE)
+                    .map(|chunk| {
+                        let mut b = Vec::with_capacity(BLOCK);
+                        b.extend(chunk.chunks_exact(T::SIZE).map(T::take));
+                        b
+                    })
+                    .collect();
+                Ok(Column { blocks, len })
+            }
+        }
+        impl<'de, T: Fixed> serde::de::Visitor<'de> for Visit<T> {
+            type Value = Column<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a column's bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Column<T>, E> {
+                Self::column(v)
+            }
+            fn visit_borrowed_bytes<E: serde::de::Error>(self, v: &'de [u8]) -> Result<Column<T>, E> {
+                Self::column(v)
+            }
+        }
+        d.deserialize_bytes(Visit(std::marker::PhantomData))
     }
 }
 
@@ -99,5 +156,12 @@ mod tests {
         assert_eq!(c.iter().nth(7), Some(99));
         let bytes = postcard::to_allocvec(&c).unwrap();
         assert_eq!(postcard::from_bytes::<Column<u32>>(&bytes).unwrap(), c);
+        // Entries as little-endian bytes after a length: the block size is not in the encoding.
+        assert_eq!(&bytes[bytes.len() - 8..], &[(BLOCK * 2 + 3) as u8, 0, 2, 0, (BLOCK * 2 + 4) as u8, 0, 2, 0]);
+        let empty: Column<u8> = postcard::from_bytes(&postcard::to_allocvec(&Column::<u8>::default()).unwrap()).unwrap();
+        assert_eq!(empty.len(), 0);
+        // A byte string that is not whole entries is an error, not a short column.
+        assert!(postcard::from_bytes::<Column<u32>>(&postcard::to_allocvec(&serde_bytes::Bytes::new(&[1, 2, 3])).unwrap()).is_err());
+        assert!(postcard::from_bytes::<Column<u32>>(&postcard::to_allocvec(&serde_bytes::Bytes::new(&[1, 2, 3, 4])).unwrap()).is_ok());
     }
 }
