@@ -92,6 +92,12 @@ export async function waitForResult(page, timeout = 60_000) {
   return page.evaluate(() => document.documentElement.dataset.onusStatus);
 }
 
+/** After a `?log=` verdict: waits until the page has stored (or failed to store) the log's state. */
+export async function waitForSaved(page, timeout = 60_000) {
+  await page.waitForFunction(() => ['saved', 'unsaved'].includes(document.documentElement.dataset.onusState), null, { timeout, polling: 50 });
+  return page.evaluate(() => document.documentElement.dataset.onusState);
+}
+
 /** The CLI's report for a file, parsed (`onus verify --json [...args] FILE`). */
 export function cliReport(file, args = []) {
   const r = onus(['verify', '--json', ...args, file]);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, serveStatic, onus, WWW, openPage, waitForResult, cliReport, screenshot, screenshotTop } from './harness.mjs';
+import { launch, serveStatic, onus, WWW, openPage, waitForResult, waitForSaved, cliReport, screenshot, screenshotTop } from './harness.mjs';
 
 let browser, srv, dir;
 const fetchedPaths = [];
@@ -51,6 +51,8 @@ test('a tiled log verifies with the CLI report, and a return visit fetches only 
   assert.equal((await page.evaluate(() => window.onusSince)).kind, 'fresh');
   assert.match(await page.locator('#since').innerText(), /Verified from the first statement/);
   assert.equal(await page.locator('#explorer').isHidden(), true);
+  // The verdict is shown first; the state is stored after it.
+  assert.equal(await waitForSaved(page), 'saved');
   await screenshot(page, 'tiled-first-visit');
 
   // The log grows by 500 statements; the next visit reads only bundles from the old size's last one on.
@@ -64,6 +66,7 @@ test('a tiled log verifies with the CLI report, and a return visit fetches only 
   const bundles = fetchedPaths.filter((p) => p.startsWith('/log/tile/entries/')).sort();
   // 3000 = 11 full bundles + 184: bundle 011 (now full) and 012, 013.p/172 are new.
   assert.deepEqual(bundles, ['/log/tile/entries/011', '/log/tile/entries/012', '/log/tile/entries/013.p/172']);
+  assert.equal(await waitForSaved(page), 'saved');
   await screenshotTop(page, 'tiled-return-visit');
 
   // A cache still shows the checkpoint of size 3000: stale, not failed.
@@ -95,6 +98,8 @@ test('a tiled log verifies with the CLI report, and a return visit fetches only 
   assert.ok(logFiles.includes('/log/tile/entries/002') && logFiles.includes('/log/checkpoint'), logFiles.join(' '));
   assert.ok(logFiles.every((p) => p === '/log/checkpoint' || p === '/log/tile/entries/002' || /^\/log\/tile\/[0-9]/.test(p)), logFiles.join(' '));
   assert.ok(logFiles.length <= 6, logFiles.join(' '));
+  // Not its own level-0 tile: the bundle gives those hashes.
+  assert.ok(!logFiles.some((p) => p.startsWith('/log/tile/0/002')), logFiles.join(' '));
   assert.match(await page.locator('#receipt-result').innerText(), /Receipt verified/);
   await screenshotTop(page, 'tiled-one-statement');
 

@@ -133,6 +133,7 @@ async function startVerifyLog(src) {
   run?.ctrl.abort();
   run = null;
   resetResults();
+  delete document.documentElement.dataset.onusState;
   if (src.error) { loadFailed(src.error, src); return; }
   const known = knownAll();
   const mine = { src, known, ctrl: new AbortController() };
@@ -152,16 +153,23 @@ async function startVerifyLog(src) {
     async (res) => {
       if (run !== mine) return;
       if (res.stateRefused) await dropLogState(src.url);
-      let saved = false;
-      if (res.state && res.report.status === 'verified') {
-        const { size, root } = res.report.sealed;
-        saved = await saveLogState(src.url, { state: res.state, size, root, origin: res.report.origin, when: new Date().toISOString() });
-      }
       if (run !== mine) return;
+      const keep = Boolean(res.state && res.report.status === 'verified');
       window.onusSince = res.since;
       window.onusFetched = { files: res.info.files, bytes: res.info.bytes };
       finished(res);
-      renderSince($('banners'), { report: res.report, since: res.since, kept: res.stateRefused ? null : kept, saved, stateRefused: res.stateRefused, info: res.info });
+      const since = { report: res.report, since: res.since, kept: res.stateRefused ? null : kept, saved: keep, stateRefused: res.stateRefused, info: res.info };
+      renderSince($('banners'), since);
+      // Kept after the verdict is shown: storing tens of MB must not delay it. Tests wait for 'saved'.
+      if (!keep) return;
+      document.documentElement.dataset.onusState = 'saving';
+      const { size, root } = res.report.sealed;
+      const saved = await saveLogState(src.url, { state: res.state, size, root, origin: res.report.origin, when: new Date().toISOString() });
+      document.documentElement.dataset.onusState = saved ? 'saved' : 'unsaved';
+      if (!saved && run === mine) {
+        document.getElementById('since')?.remove();
+        renderSince($('banners'), { ...since, saved: false, stateRefused: null });
+      }
     },
     (err) => { if (run === mine) loadFailed(err, src); },
   );
