@@ -67,16 +67,26 @@ impl UnionFind {
 
 impl Collector {
     /// Records a compute answering `requests` (its refs that are requests).
-    pub fn add_compute(&mut self, index: u32, output: Hash, requests: impl Iterator<Item = u32>) {
+    /// Returns the first computes this one is the first to disagree with: a
+    /// finding may name them (the verifier keeps their ids).
+    pub fn add_compute(&mut self, index: u32, output: Hash, requests: impl Iterator<Item = u32>) -> Vec<u32> {
+        let mut disagreed = Vec::new();
         for r in requests {
             self.compute_request.entry(index).or_insert(r);
             match self.first_compute.get(&r) {
                 None => {
                     self.first_compute.insert(r, (index, output));
                 }
-                Some(_) => self.more_computes.entry(r).or_default().push((index, output)),
+                Some(&(first, first_out)) => {
+                    let more = self.more_computes.entry(r).or_default();
+                    if output != first_out && more.iter().all(|(_, o)| *o == first_out) {
+                        disagreed.push(first);
+                    }
+                    more.push((index, output));
+                }
             }
         }
+        disagreed
     }
 
     /// Records a detection, acceptance or resolution with its resolved refs.

@@ -70,6 +70,15 @@ struct JsOptions {
     known: Known,
     one_by_one: bool,
     keep_rows: bool,
+    /// 64 hex digits drawn at random by the page for this reading: ids are
+    /// kept as keyed fingerprints (`Options::fingerprint_key`).
+    fingerprint_key: Option<String>,
+}
+
+fn parse_fingerprint_key(hex_key: &str) -> Result<crate::verify::FingerprintKey, JsError> {
+    let mut key = [0u8; 32];
+    hex::decode_to_slice(hex_key, &mut key).map_err(|_| JsError::new("fingerprintKey: give 64 hex digits (32 random bytes from crypto.getRandomValues)"))?;
+    Ok(crate::verify::FingerprintKey(key))
 }
 
 /// The streaming verifier. `push` any chunks, then `finish` for the report.
@@ -113,7 +122,7 @@ struct StatementView {
 
 #[wasm_bindgen]
 impl TraceVerifier {
-    /// `options`: `{key?: string, known?: {origin, size, root} | [{origin, size, root}, ...], oneByOne?: bool, keepRows?: bool}`.
+    /// `options`: `{key?: string, known?: {origin, size, root} | [{origin, size, root}, ...], oneByOne?: bool, keepRows?: bool, fingerprintKey?: string}`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<TraceVerifier, JsError> {
         Ok(TraceVerifier { inner: Verifier::new(TraceVerifier::options(options)?) })
@@ -136,6 +145,7 @@ impl TraceVerifier {
             },
             keep_rows: o.keep_rows,
             keep_leaves: false,
+            fingerprint_key: o.fingerprint_key.as_deref().map(parse_fingerprint_key).transpose()?,
         };
         Ok(opts)
     }

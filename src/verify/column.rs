@@ -22,9 +22,6 @@ impl<T: Copy> Column<T> {
     pub fn len(&self) -> usize {
         self.len
     }
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
     pub fn push(&mut self, v: T) {
         if self.len % BLOCK == 0 {
             self.blocks.push(Vec::with_capacity(BLOCK));
@@ -44,6 +41,7 @@ impl<T: Copy> Column<T> {
         assert!(i < self.len, "column index {i} out of range ({})", self.len);
         self.blocks[i / BLOCK][i % BLOCK] = v;
     }
+    #[cfg(test)]
     pub fn iter(&self) -> impl Iterator<Item = T> + '_ {
         self.blocks.iter().flat_map(|b| b.iter().copied())
     }
@@ -76,6 +74,16 @@ impl Fixed for u32 {
     }
     fn take(b: &[u8]) -> Self {
         u32::from_le_bytes(b.try_into().expect("4 bytes"))
+    }
+}
+
+impl Fixed for u64 {
+    const SIZE: usize = 8;
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn take(b: &[u8]) -> Self {
+        u64::from_le_bytes(b.try_into().expect("8 bytes"))
     }
 }
 

@@ -5,11 +5,10 @@
 //! and line numbers are derived from the few lines that are not statements.
 
 use super::column::Column;
+use super::ids::{FingerprintKey, Ids};
 use crate::statement::{Hash, Id, Key, Kind, Statement};
 use crate::tiles::TILE_WIDTH;
-use hashbrown::HashTable;
 use serde::{Deserialize, Serialize};
-use std::hash::BuildHasher;
 
 /// Kind numbers: 0 for a malformed statement, 1 to 11 the vocabulary
 /// ([`Kind::code`]), then other kinds in the order they first appear.
@@ -55,12 +54,7 @@ impl Gaps {
 
 #[derive(Serialize, Deserialize)]
 pub struct Index {
-    ids: Column<Id>,
-    /// Statement indexes by id (first copy only); rebuilt from `ids` on load.
-    #[serde(skip)]
-    by_id: HashTable<u32>,
-    #[serde(skip)]
-    hasher: hashbrown::DefaultHashBuilder,
+    ids: Ids,
     flags: Column<u8>,
     kinds: Column<u32>,
     /// Names of the kinds outside the vocabulary, from [`FIRST_OTHER_KIND`] on.
@@ -85,11 +79,11 @@ pub struct Index {
 }
 
 impl Index {
-    pub fn new(keep_rows: bool) -> Index {
+    /// With `keep_rows` every id is kept (the explorer shows them); otherwise
+    /// fingerprints, if the reader gave a key (`ids.rs`).
+    pub fn new(keep_rows: bool, key: Option<FingerprintKey>) -> Index {
         Index {
-            ids: Column::default(),
-            by_id: HashTable::new(),
-            hasher: Default::default(),
+            ids: Ids::new(key.filter(|_| !keep_rows)),
             flags: Column::default(),
             kinds: Column::default(),
             other_kinds: Vec::new(),
@@ -109,19 +103,15 @@ impl Index {
 
     /// Rebuilds the lookup tables after loading a saved index.
     pub fn rebuild(&mut self) {
-        self.by_id = HashTable::with_capacity(self.ids.len());
-        for i in 0..self.ids.len() {
-            if self.flags.at(i) & WELL_FORMED != 0 && self.lookup(&self.ids.at(i)).is_none() {
-                self.insert_id(i as u32);
-            }
-        }
+        let flags = &self.flags;
+        self.ids.rebuild(|i| flags.at(i) & WELL_FORMED != 0);
         self.other_kind_index = self.other_kinds.iter().enumerate().map(|(i, k)| (k.clone(), FIRST_OTHER_KIND + i as u32)).collect();
         self.actor_index = self.actor_keys.iter().enumerate().map(|(i, k)| (*k, i as u32)).collect();
     }
 
     /// Statements so far (the next statement's index).
     pub fn len(&self) -> u64 {
-        self.ids.len() as u64
+        self.ids.len()
     }
 
     /// Where a statement's line is: gaps before it are what was skipped.
@@ -154,7 +144,7 @@ impl Index {
     /// A malformed line keeps its slot; its id and leaf are unknown (zero).
     pub fn push_malformed(&mut self, line: u64, offset: u64, len: u32) {
         self.place(line, offset, len);
-        self.ids.push(Id::default());
+        self.ids.push(None);
         self.flags.push(0);
         self.kinds.push(KIND_MALFORMED);
         self.actors.push(u32::MAX);
@@ -164,9 +154,8 @@ impl Index {
     /// Its flags are set with [`Index::set_flags`] once phase B has judged it.
     pub fn push_statement(&mut self, st: &Statement, line: u64, offset: u64, len: u32) -> Option<u32> {
         let index = self.ids.len() as u32;
-        let duplicate = self.lookup(&st.id);
         self.place(line, offset, len);
-        self.ids.push(st.id);
+        let duplicate = self.ids.push(Some(&st.id));
         let kind = self.intern_kind(&st.kind);
         self.kinds.push(kind);
         let actor = self.intern_actor(&st.actor);
@@ -177,16 +166,7 @@ impl Index {
                 self.commits.push((hash_prefix(h), index));
             }
         }
-        if duplicate.is_none() {
-            self.insert_id(index);
-        }
         duplicate
-    }
-
-    fn insert_id(&mut self, index: u32) {
-        let h = self.hasher.hash_one(self.ids.at(index as usize));
-        let (ids, hasher) = (&self.ids, &self.hasher);
-        self.by_id.insert_unique(h, index, |&i| hasher.hash_one(ids.at(i as usize)));
     }
 
     pub fn set_flags(&mut self, index: u64, flags: u8) {
@@ -219,17 +199,29 @@ impl Index {
 
     /// The index of the (first) statement with this id.
     pub fn lookup(&self, id: &Id) -> Option<u32> {
-        let h = self.hasher.hash_one(id);
-        self.by_id.find(h, |&i| self.ids.at(i as usize) == *id).copied()
+        self.ids.lookup(id)
     }
 
-    /// The id of a well-formed statement.
+    /// The id of a well-formed statement, if it is kept (always, unless fingerprints).
     pub fn id(&self, index: u64) -> Option<Id> {
-        self.ids.get(index as usize).filter(|_| self.flags.at(index as usize) & WELL_FORMED != 0)
+        self.ids.get(index).filter(|_| self.flags.at(index as usize) & WELL_FORMED != 0)
     }
-    /// The id slot, zero for a malformed statement.
-    pub fn raw_id(&self, index: u64) -> Id {
-        self.ids.at(index as usize)
+    /// The id slot (zero for a malformed statement), if it is kept.
+    pub fn raw_id(&self, index: u64) -> Option<Id> {
+        self.ids.get(index)
+    }
+    /// Keeps statement `index`'s id for a finding (see `ids.rs`); [`Index::release_id`] undoes it.
+    pub fn want_id(&mut self, index: u64) {
+        self.ids.want(index);
+    }
+    pub fn release_id(&mut self, index: u64) {
+        self.ids.release(index);
+    }
+    pub fn missing_ids(&self) -> Vec<u64> {
+        self.ids.missing()
+    }
+    pub fn supply_id(&mut self, index: u64, id: Id) {
+        self.ids.supply(index, id);
     }
     pub fn flags(&self, index: u64) -> u8 {
         self.flags.at(index as usize)
@@ -282,7 +274,7 @@ mod tests {
 
     #[test]
     fn lines_and_offsets_follow_from_the_gaps() {
-        let mut ix = Index::new(true);
+        let mut ix = Index::new(true, None);
         // Statements on lines 1, 2, (checkpoint on 3, empty 4), 5, 6 ... with lengths 10 each, gap lines 7 and 1 bytes.
         ix.push_malformed(1, 0, 10);
         ix.push_malformed(2, 10, 10);

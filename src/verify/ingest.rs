@@ -99,7 +99,7 @@ impl Verifier {
         for r in &st.refs {
             match self.index.lookup(r) {
                 Some(i) if (i as u64) < index => resolved.push(i),
-                _ => self.unresolved.push(UnresolvedRef { line: self.line, index, target: *r }),
+                _ => self.unresolved.push(UnresolvedRef { line: self.line, index, source: st.id, target: *r }),
             }
         }
         resolved
@@ -131,7 +131,10 @@ impl Verifier {
         if let Body::Compute { output } = &st.body {
             let index_of = &self.index;
             let request = Kind::Request.code();
-            self.incidents.add_compute(index as u32, *output, resolved.iter().copied().filter(|&r| Some(index_of.kind_code(r)) == request));
+            let disagreed = self.incidents.add_compute(index as u32, *output, resolved.iter().copied().filter(|&r| Some(index_of.kind_code(r)) == request));
+            for first in disagreed {
+                self.index.want_id(first as u64);
+            }
         }
         let fact = match &st.body {
             Body::Attest { pass, .. } => Some(Fact::Attest { pass: *pass }),
@@ -232,6 +235,8 @@ impl Verifier {
             match self.tree.root_at(checked.size) {
                 Ok(r) => r,
                 Err(_) => {
+                    // If it seals, `trace.unsealed` names the statement after it.
+                    self.index.want_id(checked.size);
                     self.deferred.push(DeferredCheckpoint { line: cp.line, note: cp.note, size: checked.size, root: checked.root });
                     return;
                 }
@@ -248,6 +253,10 @@ impl Verifier {
             return;
         }
         if self.sealed.as_ref().is_none_or(|b| size >= b.size) {
+            // The first statement it leaves unsealed is the one `trace.unsealed` may name.
+            let before = self.sealed.as_ref().map_or(0, |b| b.size);
+            self.index.release_id(before);
+            self.index.want_id(size);
             self.sealed = Some(CheckpointInfo { line, size, root: hex::encode(signed), valid: true, note });
         }
     }
@@ -279,8 +288,7 @@ impl Verifier {
                 Some(i) => (Code::RefForward, format!("Statement {} refers to statement {i}, which comes later.", u.index)),
                 None => (Code::RefDangling, format!("Statement {} refers to {}, which is not in the log.", u.index, id_to_hex(&u.target))),
             };
-            let id = self.index.raw_id(u.index);
-            self.findings.push(Finding::new(code, u.line, Some(u.index), Some(id_to_hex(&id)), what));
+            self.findings.push(Finding::new(code, u.line, Some(u.index), Some(id_to_hex(&u.source)), what));
         }
     }
 
@@ -291,7 +299,7 @@ impl Verifier {
         if first >= n {
             return;
         }
-        let id = Some(id_to_hex(&self.index.raw_id(first))).filter(|_| self.index.flags(first) & SIG_OK != 0);
+        let id = self.index.raw_id(first).filter(|_| self.index.flags(first) & SIG_OK != 0).map(|id| id_to_hex(&id));
         let what = format!("Statements {first} to {} ({} of {n}) are covered by no valid checkpoint.", n - 1, n - first);
         self.findings.push(Finding::new(Code::TraceUnsealed, self.index.line_of(first), Some(first), id, what));
     }
@@ -330,7 +338,7 @@ impl Verifier {
         for (index, other) in anomalies {
             let index = index as u64;
             let what = format!("Computes {index} and {other} answer the same request with different outputs.");
-            let f = Finding::new(Code::AnomalySilentDisagreement, self.index.line_of(index), Some(index), Some(id_to_hex(&self.index.raw_id(index))), what);
+            let f = Finding::new(Code::AnomalySilentDisagreement, self.index.line_of(index), Some(index), self.index.raw_id(index).map(|id| id_to_hex(&id)), what);
             self.findings.push(f);
         }
         incidents

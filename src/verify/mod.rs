@@ -13,6 +13,7 @@
 mod analyze;
 mod column;
 mod framing;
+mod ids;
 mod index;
 mod ingest;
 mod replay;
@@ -21,9 +22,10 @@ mod tree;
 
 pub use analyze::{analyze, analyze_to_bytes, classify, outcomes_from_bytes, Checked, LineOutcome};
 pub use framing::{line_content, lines, Framer, Piece};
+pub use ids::{FingerprintKey, RECENT_IDS};
 pub use ingest::short_key;
 pub(crate) use ingest::{forked as forked_finding, rolled_back as rolled_back_finding};
-pub use replay::RootReplay;
+pub use replay::{Replayed, RootReplay};
 pub use tree::{Dropped, RECENT_BLOCKS};
 
 use crate::accountability::Collector as Incidents;
@@ -52,6 +54,13 @@ pub struct Options {
     /// inclusion of any statement or cannot read the trace again; otherwise
     /// only recent leaves are kept (`tree.rs`).
     pub keep_leaves: bool,
+    /// Named leniency: keep an 8-byte keyed fingerprint of each id instead of
+    /// the id (a quarter of the memory; a false match has probability 2^-64
+    /// and cannot be aimed at without this key). Draw it at random for each
+    /// reading and never show it to the log. Ignored with `keep_rows`. Ids
+    /// that findings name are kept (`ids.rs`); an old one the driver cannot
+    /// read back is left out of its finding.
+    pub fingerprint_key: Option<FingerprintKey>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -86,6 +95,8 @@ struct DeferredCheckpoint {
 struct UnresolvedRef {
     line: u64,
     index: u64,
+    /// The id of the statement with the ref (kept here: the index may keep only fingerprints).
+    source: Id,
     target: Id,
 }
 
@@ -129,13 +140,16 @@ pub struct Verifier {
 
 impl Verifier {
     pub fn new(opts: Options) -> Self {
+        let mut index = Index::new(opts.keep_rows, opts.fingerprint_key);
+        // Until a checkpoint seals, the first unsealed statement is statement 0.
+        index.want_id(0);
         Verifier {
             cache: KeyCache::default(),
             framer: Framer::default(),
             line: 0,
             bytes: 0,
             line_start: 0,
-            index: Index::new(opts.keep_rows),
+            index,
             tree: Tree::new(opts.keep_leaves),
             known_roots: {
                 let mut sizes: Vec<u64> = opts.known.iter().map(|k| k.size).collect();
@@ -372,6 +386,34 @@ impl Verifier {
 
     pub fn supply_root(&mut self, size: u64, root: Hash) {
         self.supplied_roots.push((size, root));
+    }
+
+    /// Statements whose ids findings will name but that only fingerprints
+    /// keep: the driver reads them again ([`RootReplay`]) and hands them to
+    /// [`Verifier::supply_id`] before [`Verifier::finish`].
+    pub fn missing_ids(&self) -> Vec<u64> {
+        self.index.missing_ids()
+    }
+
+    /// What to read again before [`Verifier::finish`]: [`Verifier::deferred_sizes`] and [`Verifier::missing_ids`].
+    pub fn replay(&self) -> Option<RootReplay> {
+        let (sizes, ids) = (self.deferred_sizes(), self.missing_ids());
+        (!sizes.is_empty() || !ids.is_empty()).then(|| RootReplay::new(sizes, ids))
+    }
+
+    /// Hands over what [`Verifier::replay`] found.
+    pub fn supply(&mut self, found: Replayed) {
+        for (size, root) in found.roots {
+            self.supply_root(size, root);
+        }
+        for (index, id) in found.ids {
+            self.supply_id(index, id);
+        }
+    }
+
+    /// An id read again; ignored unless it is that statement's.
+    pub fn supply_id(&mut self, index: u64, id: Id) {
+        self.index.supply_id(index, id);
     }
 
     // ----- for the driver of a tiled log (crate::tiled) -----

@@ -91,6 +91,7 @@ impl Tree {
     }
 
     /// Hashes of complete 256-leaf blocks (level-1 tile entries).
+    #[cfg(test)]
     pub fn block_hashes(&self) -> &[Hash] {
         &self.blocks
     }

@@ -13,6 +13,10 @@ export { logBase } from '../lib/log-url.js';
 const PARALLEL = 8;
 const WINDOW = 16;
 
+function randomKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /**
  * Verifies the tiled log at `base` from `state` (a Uint8Array from an earlier
  * run, or null). Answers {report, state, since, stateRefused, fetched: {files, bytes}}.
@@ -21,6 +25,9 @@ export async function verifyTiled({ base, options, state, progress, signal, work
   const fetched = { files: 0, bytes: 0 };
   const get = (path) => fetchFile(base + path, fetched, signal);
   let stateRefused = null;
+  // Ids are kept as fingerprints under a key drawn for this reading (FORMAT.md
+  // section 3, "Ids in memory"); a stored state keeps the key it was made with.
+  options = { ...options, fingerprintKey: randomKey() };
   let tv;
   try {
     tv = guard(() => new TiledLog(options, state ?? undefined));

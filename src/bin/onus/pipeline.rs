@@ -5,7 +5,7 @@
 
 use onus::report::Report;
 use onus::signature::KeyCache;
-use onus::verify::{analyze, lines, Framer, LineOutcome, Options, Piece, RootReplay, Verifier};
+use onus::verify::{analyze, lines, Framer, LineOutcome, Options, Piece, Verifier};
 use std::collections::BTreeMap;
 use std::sync::mpsc::{channel, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -119,11 +119,10 @@ pub fn verify_reader(input: impl std::io::Read + Send, opts: Options, threads: u
 }
 
 /// Finishes a verification, first reading the trace again (`reopen`) for the
-/// roots of checkpoints that cover an old part of it, if there are any.
+/// roots of checkpoints that cover an old part of it and the ids of old
+/// statements findings name, if there are any.
 pub fn finish_with_replay(v: &mut Verifier, reopen: Option<&dyn Fn() -> std::io::Result<Box<dyn std::io::Read>>>) -> std::io::Result<Report> {
-    let sizes = v.deferred_sizes();
-    if let (false, Some(reopen)) = (sizes.is_empty(), reopen) {
-        let mut replay = RootReplay::new(sizes);
+    if let (Some(mut replay), Some(reopen)) = (v.replay(), reopen) {
         let mut input = reopen()?;
         let mut buf = vec![0u8; READ];
         while !replay.done() {
@@ -133,9 +132,7 @@ pub fn finish_with_replay(v: &mut Verifier, reopen: Option<&dyn Fn() -> std::io:
             }
             replay.push(&buf[..n]);
         }
-        for (size, root) in replay.finish() {
-            v.supply_root(size, root);
-        }
+        v.supply(replay.finish());
     }
     Ok(v.finish())
 }

@@ -11,9 +11,16 @@ use onus::receipt::{self, ReceiptStatus};
 use onus::report::{Report, Status};
 use onus::signature::Mode;
 use onus::statement::{self, Key};
-use onus::verify::{KnownCheckpoint, Options};
+use onus::verify::{FingerprintKey, KnownCheckpoint, Options};
 use std::io::Read;
 use std::time::Duration;
+
+/// A fresh key for this reading's id fingerprints (`Options::fingerprint_key`).
+fn fingerprint_key() -> Result<FingerprintKey, Fail> {
+    let mut key = [0u8; 32];
+    getrandom::getrandom(&mut key).map_err(|e| Fail(format!("cannot draw a random key from the operating system: {e}")))?;
+    Ok(FingerprintKey(key))
+}
 
 /// Most threads `--threads` takes.
 const MAX_THREADS: usize = 256;
@@ -26,6 +33,10 @@ pub fn verify(a: VerifyArgs) -> Result<u8, Fail> {
         keep_rows: false,
         // A file can be read again for an old checkpoint's root; standard input and URLs cannot.
         keep_leaves: !is_file(&a.trace),
+        // Fingerprints where memory grows with the log: a file (read again for
+        // the few old ids findings name) and a tiled log. A stream keeps every
+        // id, so its report is the file's to the byte.
+        fingerprint_key: (is_file(&a.trace) || Source::of(&a.trace).is_some()).then(fingerprint_key).transpose()?,
     };
     let threads = threads(a.threads)?;
     if let Some(index) = a.index {
