@@ -204,17 +204,16 @@ impl Ids {
         let n = self.len() as usize;
         self.table = HashTable::with_capacity(n);
         for i in (0..n).filter(|&i| well_formed(i)) {
+            let id;
             let p = match &self.store {
-                Store::Full(ids) => Probe::Full(&Id::default(), self.hasher.hash_one(ids.at(i))),
+                Store::Full(ids) => {
+                    id = ids.at(i);
+                    Probe::Full(&id, self.hasher.hash_one(id))
+                }
                 Store::Fingerprints { fps, .. } => Probe::Fingerprint(fps.at(i)),
             };
             // Only the first copy of a repeated id is in the table.
-            let first = match (&self.store, p) {
-                (Store::Full(ids), Probe::Full(_, h)) => self.table.find(h, |&j| ids.at(j as usize) == ids.at(i)).is_none(),
-                (Store::Fingerprints { fps, .. }, Probe::Fingerprint(fp)) => self.table.find(fp, |&j| fps.at(j as usize) == fp).is_none(),
-                _ => unreachable!("a probe is made by its own store"),
-            };
-            if first {
+            if self.find(p).is_none() {
                 self.insert(i as u32, p);
             }
         }
