@@ -10,6 +10,7 @@
 
 use crate::report::{Category, Incident, SteppedForward};
 use crate::statement::{key_to_string, Hash, Key};
+use crate::verify::FingerprintKey;
 use hashbrown::HashMap;
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -27,12 +28,104 @@ pub enum Fact {
 pub struct Collector {
     /// Detections, acceptances, resolutions: index, fact, resolved refs.
     facts: Vec<(u32, Fact, Vec<u32>)>,
+    computes: ComputeStore,
+    /// compute index -> the first request it answers, for the few computes
+    /// that answer more than one (for timelines; the others are found from `computes`).
+    first_of_several: HashMap<u32, u32>,
+}
+
+/// Computes by the request they answer, with their outputs kept in full or,
+/// with the reader's fingerprint key, as keyed 8-byte fingerprints (as ids
+/// are, `verify/ids.rs`): outputs are only ever compared for equality.
+#[derive(serde::Serialize, serde::Deserialize)]
+enum ComputeStore {
+    Full(Computes<Hash>),
+    Fingerprints { key: FingerprintKey, computes: Computes<u64> },
+}
+
+impl Default for ComputeStore {
+    fn default() -> Self {
+        ComputeStore::Full(Computes::default())
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Computes<O> {
     /// First compute of each request: request index -> (compute index, output).
-    first_compute: HashMap<u32, (u32, Hash)>,
+    first: HashMap<u32, (u32, O)>,
     /// Later computes of a request that already had one.
-    more_computes: HashMap<u32, Vec<(u32, Hash)>>,
-    /// compute index -> the first request it answers (for timelines).
-    compute_request: HashMap<u32, u32>,
+    more: HashMap<u32, Vec<(u32, O)>>,
+}
+
+impl<O> Default for Computes<O> {
+    fn default() -> Self {
+        Computes { first: HashMap::new(), more: HashMap::new() }
+    }
+}
+
+impl<O: Copy + Eq> Computes<O> {
+    /// Records compute `index` for request `r`; returns the first compute if this one is the first to disagree with it.
+    fn add(&mut self, index: u32, output: O, r: u32) -> Option<u32> {
+        let Some(&(first, first_out)) = self.first.get(&r) else {
+            self.first.insert(r, (index, output));
+            return None;
+        };
+        let more = self.more.entry(r).or_default();
+        let disagrees = output != first_out && more.iter().all(|(_, o)| *o == first_out);
+        more.push((index, output));
+        disagrees.then_some(first)
+    }
+
+    /// Each request with more than one compute, in request order: its
+    /// computes in order, each with whether its output differs from the first's.
+    fn groups(&self) -> Vec<Vec<(u32, bool)>> {
+        let mut requests: Vec<&u32> = self.more.keys().collect();
+        requests.sort();
+        let group = |r: &u32| {
+            let (first, first_out) = self.first[r];
+            let mut g = vec![(first, false)];
+            g.extend(self.more[r].iter().map(|&(i, o)| (i, o != first_out)));
+            g
+        };
+        requests.into_iter().map(group).collect()
+    }
+
+    /// For each compute in `of`, a request it answers.
+    fn request_of(&self, of: &hashbrown::HashSet<u32>) -> HashMap<u32, u32> {
+        let mut found = HashMap::new();
+        for (&r, &(c, _)) in &self.first {
+            if of.contains(&c) {
+                found.insert(c, r);
+            }
+        }
+        for (&r, more) in &self.more {
+            for &(c, _) in more.iter().filter(|(c, _)| of.contains(c)) {
+                found.insert(c, r);
+            }
+        }
+        found
+    }
+}
+
+impl ComputeStore {
+    fn add(&mut self, index: u32, output: &Hash, r: u32) -> Option<u32> {
+        match self {
+            ComputeStore::Full(c) => c.add(index, *output, r),
+            ComputeStore::Fingerprints { key, computes } => computes.add(index, key.fingerprint(output.as_bytes()), r),
+        }
+    }
+    fn groups(&self) -> Vec<Vec<(u32, bool)>> {
+        match self {
+            ComputeStore::Full(c) => c.groups(),
+            ComputeStore::Fingerprints { computes, .. } => computes.groups(),
+        }
+    }
+    fn request_of(&self, of: &hashbrown::HashSet<u32>) -> HashMap<u32, u32> {
+        match self {
+            ComputeStore::Full(c) => c.request_of(of),
+            ComputeStore::Fingerprints { computes, .. } => computes.request_of(of),
+        }
+    }
 }
 
 struct UnionFind {
@@ -66,25 +159,30 @@ impl UnionFind {
 
 
 impl Collector {
+    /// With the reader's fingerprint key, outputs are kept as fingerprints.
+    pub fn new(key: Option<FingerprintKey>) -> Collector {
+        let computes = match key {
+            None => ComputeStore::default(),
+            Some(key) => ComputeStore::Fingerprints { key, computes: Computes::default() },
+        };
+        Collector { computes, ..Collector::default() }
+    }
+
     /// Records a compute answering `requests` (its refs that are requests).
     /// Returns the first computes this one is the first to disagree with: a
     /// finding may name them (the verifier keeps their ids).
     pub fn add_compute(&mut self, index: u32, output: Hash, requests: impl Iterator<Item = u32>) -> Vec<u32> {
         let mut disagreed = Vec::new();
+        let mut first_request = None;
         for r in requests {
-            self.compute_request.entry(index).or_insert(r);
-            match self.first_compute.get(&r) {
-                None => {
-                    self.first_compute.insert(r, (index, output));
+            match first_request {
+                None => first_request = Some(r),
+                Some(f) if f != r => {
+                    self.first_of_several.entry(index).or_insert(f);
                 }
-                Some(&(first, first_out)) => {
-                    let more = self.more_computes.entry(r).or_default();
-                    if output != first_out && more.iter().all(|(_, o)| *o == first_out) {
-                        disagreed.push(first);
-                    }
-                    more.push((index, output));
-                }
+                Some(_) => {}
             }
+            disagreed.extend(self.computes.add(index, &output, r));
         }
         disagreed
     }
@@ -112,17 +210,12 @@ impl Collector {
         let mut uf = UnionFind { parent: HashMap::new() };
         let mut anomaly_members: Vec<Vec<u32>> = Vec::new();
         let mut anomaly_findings = Vec::new();
-        let mut requests: Vec<&u32> = self.more_computes.keys().collect();
-        requests.sort();
-        for req in requests {
-            let (first, first_out) = self.first_compute[req];
-            let mut group = vec![(first, first_out)];
-            group.extend(self.more_computes[req].iter().copied());
-            let differing: Vec<u32> = group.iter().filter(|(_, o)| *o != first_out).map(|(i, _)| *i).collect();
-            if differing.is_empty() || group.iter().any(|(i, _)| detected_targets.contains(i)) {
+        for group in self.computes.groups() {
+            let differing = group.iter().find(|(_, d)| *d).map(|(i, _)| *i);
+            let Some(differing) = differing.filter(|_| !group.iter().any(|(i, _)| detected_targets.contains(i))) else {
                 continue;
-            }
-            anomaly_findings.push((first, differing[0]));
+            };
+            anomaly_findings.push((group[0].0, differing));
             let members: Vec<u32> = group.iter().map(|(i, _)| *i).collect();
             for w in members.windows(2) {
                 uf.union(w[0], w[1]);
@@ -174,6 +267,10 @@ impl Collector {
         for m in &anomaly_members {
             groups.get_mut(&uf.find(m[0])).expect("anomaly group").anomaly = true;
         }
+        // The requests that computes in incidents answer, found once for all of them.
+        let members: hashbrown::HashSet<u32> = groups.values().flat_map(|g| g.members.iter().copied()).collect();
+        let request_of = self.computes.request_of(&members);
+        drop(members);
         let mut incidents = Vec::new();
         let mut roots: Vec<u32> = groups.keys().copied().collect();
         roots.sort();
@@ -224,7 +321,7 @@ impl Collector {
             // The timeline: members plus the requests their computes answer.
             let mut statements: Vec<u64> = g.members.iter().map(|&m| m as u64).collect();
             for &m in &g.members {
-                if let Some(&r) = self.compute_request.get(&m) {
+                if let Some(&r) = self.first_of_several.get(&m).or(request_of.get(&m)) {
                     statements.push(r as u64);
                 }
             }

@@ -54,6 +54,9 @@ pub struct Ids {
     table: HashTable<u32>,
     #[serde(skip)]
     hasher: hashbrown::DefaultHashBuilder,
+    /// The table was given back ([`Ids::end_lookups`]).
+    #[serde(skip)]
+    ended: bool,
 }
 
 /// What a lookup compares: the id itself, or its fingerprint.
@@ -69,7 +72,7 @@ impl Ids {
             None => Store::Full(Column::default()),
             Some(key) => Store::Fingerprints { key, fps: Column::default(), recent: VecDeque::new(), wants: BTreeMap::new() },
         };
-        Ids { store, table: HashTable::new(), hasher: Default::default() }
+        Ids { store, table: HashTable::new(), hasher: Default::default(), ended: false }
     }
 
     pub fn len(&self) -> u64 {
@@ -112,7 +115,18 @@ impl Ids {
 
     /// The index of the (first) statement with this id.
     pub fn lookup(&self, id: &Id) -> Option<u32> {
+        assert!(!self.ended, "no lookups after Ids::end_lookups");
         self.find(self.probe(id))
+    }
+
+    /// With fingerprints, gives the lookup table back once every ref is
+    /// settled (the end of a reading), so that settling incidents can use
+    /// its memory. Full ids keep it: the explorer looks ids up afterwards.
+    pub fn end_lookups(&mut self) {
+        if let Store::Fingerprints { .. } = self.store {
+            self.table = HashTable::new();
+            self.ended = true;
+        }
     }
 
     /// Adds the next statement's id (`None` for a malformed line, which no ref
@@ -222,8 +236,15 @@ impl Ids {
 
 /// The first 8 bytes of BLAKE3-keyed(key, id), little-endian.
 fn fingerprint(key: &FingerprintKey, id: &Id) -> u64 {
-    let h = blake3::keyed_hash(&key.0, id.as_bytes());
-    u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))
+    key.fingerprint(id.as_bytes())
+}
+
+impl FingerprintKey {
+    /// The first 8 bytes of BLAKE3-keyed(key, value), little-endian (ids, compute outputs).
+    pub fn fingerprint(&self, value: &[u8; 32]) -> u64 {
+        let h = blake3::keyed_hash(&self.0, value);
+        u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))
+    }
 }
 
 #[cfg(test)]

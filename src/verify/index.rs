@@ -1,7 +1,8 @@
 //! What the verifier keeps per statement: what later checks need (refs by
 //! id, kinds and actors for incidents and tallies, flags) and what the page's
 //! explorer reads back (rows, hashes bodies commit to). About 46 bytes a
-//! statement, in blocks (no doubling); leaves live in the tree (`tree.rs`),
+//! statement with full ids and 22 with fingerprints (id or fingerprint, its
+//! slot in the lookup table, flags, kind, actor), in blocks (no doubling); leaves live in the tree (`tree.rs`),
 //! and line numbers are derived from the few lines that are not statements.
 
 use super::column::Column;
@@ -14,6 +15,8 @@ use serde::{Deserialize, Serialize};
 /// ([`Kind::code`]), then other kinds in the order they first appear.
 pub const KIND_MALFORMED: u32 = 0;
 const FIRST_OTHER_KIND: u32 = Kind::VOCABULARY.len() as u32 + 1;
+/// In the kinds column: "the kind number is in `wide_kinds`".
+const KIND_WIDE: u8 = u8::MAX;
 
 /// Per-statement flags.
 pub const USABLE: u8 = 1; // well-formed, signature valid, body valid, not a duplicate
@@ -56,7 +59,10 @@ impl Gaps {
 pub struct Index {
     ids: Ids,
     flags: Column<u8>,
-    kinds: Column<u32>,
+    /// Kind numbers below [`KIND_WIDE`] (a trace has few kinds: a byte each).
+    kinds: Column<u8>,
+    /// Kind numbers from [`KIND_WIDE`] on, by statement index (only traces with hundreds of kinds have any).
+    wide_kinds: hashbrown::HashMap<u32, u32>,
     /// Names of the kinds outside the vocabulary, from [`FIRST_OTHER_KIND`] on.
     other_kinds: Vec<String>,
     #[serde(skip)]
@@ -86,6 +92,7 @@ impl Index {
             ids: Ids::new(key.filter(|_| !keep_rows)),
             flags: Column::default(),
             kinds: Column::default(),
+            wide_kinds: Default::default(),
             other_kinds: Vec::new(),
             other_kind_index: Default::default(),
             actors: Column::default(),
@@ -146,7 +153,7 @@ impl Index {
         self.place(line, offset, len);
         self.ids.push(None);
         self.flags.push(0);
-        self.kinds.push(KIND_MALFORMED);
+        self.kinds.push(KIND_MALFORMED as u8);
         self.actors.push(u32::MAX);
     }
 
@@ -157,7 +164,13 @@ impl Index {
         self.place(line, offset, len);
         let duplicate = self.ids.push(Some(&st.id));
         let kind = self.intern_kind(&st.kind);
-        self.kinds.push(kind);
+        match u8::try_from(kind) {
+            Ok(k) if k < KIND_WIDE => self.kinds.push(k),
+            _ => {
+                self.kinds.push(KIND_WIDE);
+                self.wide_kinds.insert(index, kind);
+            }
+        }
         let actor = self.intern_actor(&st.actor);
         self.actors.push(actor);
         self.flags.push(WELL_FORMED);
@@ -202,6 +215,11 @@ impl Index {
         self.ids.lookup(id)
     }
 
+    /// See [`Ids::end_lookups`].
+    pub fn end_lookups(&mut self) {
+        self.ids.end_lookups();
+    }
+
     /// The id of a well-formed statement, if it is kept (always, unless fingerprints).
     pub fn id(&self, index: u64) -> Option<Id> {
         self.ids.get(index).filter(|_| self.flags.at(index as usize) & WELL_FORMED != 0)
@@ -227,11 +245,14 @@ impl Index {
         self.flags.at(index as usize)
     }
     pub fn kind_code(&self, index: u32) -> u32 {
-        self.kinds.at(index as usize)
+        match self.kinds.at(index as usize) {
+            KIND_WIDE => self.wide_kinds[&index],
+            k => k as u32,
+        }
     }
     /// The kind's word ("" for a malformed statement).
     pub fn kind_name(&self, index: u64) -> &str {
-        match self.kinds.at(index as usize) {
+        match self.kind_code(index as u32) {
             KIND_MALFORMED => "",
             c if c < FIRST_OTHER_KIND => Kind::VOCABULARY[c as usize - 1].as_str(),
             c => &self.other_kinds[(c - FIRST_OTHER_KIND) as usize],

@@ -167,7 +167,7 @@ impl Verifier {
             sealed: None,
             unresolved: Vec::new(),
             findings: Findings::default(),
-            incidents: Incidents::default(),
+            incidents: Incidents::new(opts.fingerprint_key),
             tally: Tally::default(),
             finished: None,
             cut_short: false,
@@ -275,6 +275,7 @@ impl Verifier {
             self.report_unsealed();
         }
         self.check_known();
+        self.index.end_lookups();
         let incidents = self.settle_incidents();
         let report = self.report(incidents);
         self.finished = Some(report.clone());
