@@ -7,7 +7,7 @@
 //   const { report, verifier, response, stats } = await verifyWithPool({
 //     source,            // a File or Blob, a URL string (or URL), or a ReadableStream of bytes
 //     workers,           // analyzer workers (default navigator.hardwareConcurrency, at least 1)
-//     options,           // TraceVerifier options: {key?, known?, oneByOne?, keepRows?}
+//     options,           // TraceVerifier options: {key?, known?, oneByOne?, keepRows?, fingerprintKey?}
 //     onProgress,        // ({bytes, total, lines, statements, elapsed}) at most every progressMs
 //     signal,            // an AbortSignal: aborting terminates the workers and rejects with signal.reason
 //     // less common:

@@ -13,7 +13,7 @@ export { logBase } from '../lib/log-url.js';
 const PARALLEL = 8;
 const WINDOW = 16;
 
-function randomKey() {
+export function randomKey() {
   return Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 

@@ -8,7 +8,7 @@ import init, { ArtifactHasher, verifyReceipt, lineCommitsTo, version, codes } fr
 import { verifyWithPool, onusModule } from './pool.js';
 import { guard } from './guard.js';
 import { expose, withKind, transfer } from './rpc.js';
-import { verifyTiled, receiptFromTiles, logBase } from './tiled.js';
+import { verifyTiled, receiptFromTiles, logBase, randomKey } from './tiled.js';
 
 // One compiled module for this worker and the pool's analyzers.
 const ready = onusModule().then((module) => init({ module_or_path: module }));
@@ -83,7 +83,9 @@ async function verify({ src, key, known }, { progress, signal }) {
   verifier?.free?.();
   verifier = null;
   source = null;
-  const options = { keepRows: true };
+  // The explorer keeps every id; compute outputs are kept as fingerprints
+  // under a key drawn for this reading (FORMAT.md section 3, "Ids in memory").
+  const options = { keepRows: true, fingerprintKey: randomKey() };
   if (key) options.key = key;
   if (known) options.known = known;
 
