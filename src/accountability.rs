@@ -40,7 +40,8 @@ pub struct Collector {
 #[derive(serde::Serialize, serde::Deserialize)]
 enum ComputeStore {
     Full(Computes<Hash>),
-    Fingerprints { key: FingerprintKey, computes: Computes<u64> },
+    /// The fingerprint as bytes: alignment 1 keeps a map slot at 16 bytes, not 24.
+    Fingerprints { key: FingerprintKey, computes: Computes<[u8; 8]> },
 }
 
 impl Default for ComputeStore {
@@ -111,7 +112,7 @@ impl ComputeStore {
     fn add(&mut self, index: u32, output: &Hash, r: u32) -> Option<u32> {
         match self {
             ComputeStore::Full(c) => c.add(index, *output, r),
-            ComputeStore::Fingerprints { key, computes } => computes.add(index, key.fingerprint(output.as_bytes()), r),
+            ComputeStore::Fingerprints { key, computes } => computes.add(index, key.fingerprint(output.as_bytes()).to_le_bytes(), r),
         }
     }
     fn groups(&self) -> Vec<Vec<(u32, bool)>> {
