@@ -2,8 +2,9 @@
 //! id, kinds and actors for incidents and tallies, flags) and what the page's
 //! explorer reads back (rows, hashes bodies commit to). About 46 bytes a
 //! statement with full ids and 22 with fingerprints (id or fingerprint, its
-//! slot in the lookup table, flags, kind, actor), in blocks (no doubling); leaves live in the tree (`tree.rs`),
-//! and line numbers are derived from the few lines that are not statements.
+//! slot in the lookup table, flags, kind, actor), in blocks (no doubling);
+//! leaves live in the tree (`tree.rs`), and line numbers are derived from
+//! the few lines that are not statements.
 
 use super::column::Column;
 use super::ids::{FingerprintKey, Ids};

@@ -54,12 +54,14 @@ pub struct Options {
     /// inclusion of any statement or cannot read the trace again; otherwise
     /// only recent leaves are kept (`tree.rs`).
     pub keep_leaves: bool,
-    /// Named leniency: keep an 8-byte keyed fingerprint of each id instead of
-    /// the id (a quarter of the memory; a false match has probability 2^-64
-    /// and cannot be aimed at without this key). Draw it at random for each
-    /// reading and never show it to the log. Ignored with `keep_rows`. Ids
-    /// that findings name are kept (`ids.rs`); an old one the driver cannot
-    /// read back is left out of its finding.
+    /// Named leniency: keep an 8-byte keyed fingerprint of each id and of
+    /// each compute's output instead of the 32 bytes (a quarter of the
+    /// memory; a false match has probability 2^-64 and cannot be aimed at
+    /// without this key). Draw it at random for each reading and never show
+    /// it to the log. With `keep_rows` ids stay full (the explorer shows
+    /// them); outputs are still fingerprinted. Ids that findings name are
+    /// kept (`ids.rs`); an old one the driver cannot read back is left out
+    /// of its finding.
     pub fingerprint_key: Option<FingerprintKey>,
 }
 
