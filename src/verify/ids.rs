@@ -85,7 +85,7 @@ impl Ids {
     fn probe<'a>(&self, id: &'a Id) -> Probe<'a> {
         match &self.store {
             Store::Full(_) => Probe::Full(id, self.hasher.hash_one(id)),
-            Store::Fingerprints { key, .. } => Probe::Fingerprint(fingerprint(key, id)),
+            Store::Fingerprints { key, .. } => Probe::Fingerprint(key.fingerprint(id.as_bytes())),
         }
     }
 
@@ -206,7 +206,7 @@ impl Ids {
     /// An id read back by the driver; ignored unless it is the statement's (its fingerprint matches).
     pub fn supply(&mut self, index: u64, id: Id) {
         if let Store::Fingerprints { key, fps, wants, .. } = &mut self.store {
-            let matches = fps.get(index as usize) == Some(fingerprint(key, &id));
+            let matches = fps.get(index as usize) == Some(key.fingerprint(id.as_bytes()));
             if let (true, Some(w)) = (matches, wants.get_mut(&index)) {
                 w.1 = Some(id);
             }
@@ -232,11 +232,6 @@ impl Ids {
             }
         }
     }
-}
-
-/// The first 8 bytes of BLAKE3-keyed(key, id), little-endian.
-fn fingerprint(key: &FingerprintKey, id: &Id) -> u64 {
-    key.fingerprint(id.as_bytes())
 }
 
 impl FingerprintKey {

@@ -55,7 +55,6 @@ impl RootReplay {
                         LineOutcome::Malformed(_) => self.leaf(Hash::default()),
                         LineOutcome::Statement(c) => {
                             if self.wanted_ids.last() == Some(&self.frontier.size()) {
-                                self.wanted_ids.pop();
                                 self.ids.push((self.frontier.size(), c.statement.id));
                             }
                             self.leaf(c.leaf)
@@ -68,7 +67,7 @@ impl RootReplay {
     }
 
     fn leaf(&mut self, leaf: Hash) {
-        // A malformed statement has no id: it is not looked for further.
+        // This slot's id is taken (a malformed statement has none): it is not looked for further.
         if self.wanted_ids.last() == Some(&self.frontier.size()) {
             self.wanted_ids.pop();
         }
