@@ -70,8 +70,9 @@ struct JsOptions {
     known: Known,
     one_by_one: bool,
     keep_rows: bool,
-    /// 64 hex digits drawn at random by the page for this reading: ids are
-    /// kept as keyed fingerprints (`Options::fingerprint_key`).
+    /// 64 hex digits drawn at random by the page for this reading: ids
+    /// (unless `keepRows`) and compute outputs are kept as keyed
+    /// fingerprints (`Options::fingerprint_key`).
     fingerprint_key: Option<String>,
 }
 
