@@ -196,6 +196,8 @@ test('the demo: verdict, report equal to the CLI, poll view, incidents, explorer
   // Search by roster name and by index.
   await page.fill('#search-input', 'node-3');
   await page.press('#search-input', 'Enter');
+  // Wait for this search's own results (the "fault" hits are replaced, not appended to).
+  await page.locator('#search-results .hit .c-actor', { hasText: 'node-3' }).first().waitFor();
   await page.locator('#search-status', { hasText: /match/ }).waitFor();
   const actors = await page.locator('#search-results .hit .c-actor').allTextContents();
   assert.ok(actors.length > 0 && actors.every((a) => a === 'node-3'), actors.join());

@@ -56,6 +56,7 @@ export class Explorer {
     this.spacer.style.height = `${this.scaled ? MAX_SPACER : this.total}px`;
     this.els.list.scrollTop = 0;
     this.els.list.removeAttribute('aria-activedescendant');
+    this.searchSeq = (this.searchSeq || 0) + 1; // a search still running was about the old trace
     clear(this.els.searchResults);
     this.els.searchStatus.textContent = '';
     this.showEmptyDetail();
@@ -271,21 +272,26 @@ export class Explorer {
     if (!query) { status.textContent = ''; return; }
     if (!this.n) { status.textContent = 'Check a trace first.'; return; }
     status.textContent = 'Searching…';
+    // A newer search supersedes this one: its results must not mix with ours.
+    const seq = this.searchSeq = (this.searchSeq || 0) + 1;
     const limit = 500;
     let hits;
     try {
       hits = byIndex ? [Number(query)].filter((i) => i < this.n) : await this.api.search(query, limit);
     } catch (err) {
-      status.textContent = `Search failed: ${err.message}`;
+      if (seq === this.searchSeq) status.textContent = `Search failed: ${err.message}`;
       return;
     }
+    if (seq !== this.searchSeq) return;
     if (!hits.length) {
       status.textContent = `No statement matches “${query}”. Search by the start of an id or actor key, an exact kind (compute, fault…), a roster name (node-3), or a number.`;
       return;
     }
-    status.textContent = hits.length >= limit ? `The first ${limit} matches:` : `${fmtInt(hits.length)} ${hits.length === 1 ? 'match' : 'matches'}:`;
     const shown = hits.slice(0, 100);
     const rows = await this.api.rowsAt(shown);
+    if (seq !== this.searchSeq) return;
+    // The count is shown with its results, not before them: "3 matches:" over an empty list is wrong.
+    status.textContent = hits.length >= limit ? `The first ${limit} matches:` : `${fmtInt(hits.length)} ${hits.length === 1 ? 'match' : 'matches'}:`;
     for (let k = 0; k < shown.length; k++) {
       const r = rows[k];
       const i = shown[k];
