@@ -356,6 +356,8 @@ pub struct TiledLog {
     inner: Option<crate::tiled::TiledVerifier>,
     requested: Vec<crate::tiles::Tile>,
     bundles: Vec<crate::tiles::Bundle>,
+    /// Phase A outcomes of bundles analysed as one run, taken bundle by bundle.
+    queued: std::collections::VecDeque<crate::verify::LineOutcome>,
 }
 
 #[derive(Serialize)]
@@ -385,7 +387,7 @@ impl TiledLog {
             Some(s) => crate::tiled::TiledVerifier::resume(&s, Options { keep_rows: false, ..opts }).map_err(|e| JsError::new(&format!("state: {e}")))?,
             None => crate::tiled::TiledVerifier::new(Options { keep_rows: false, ..opts }),
         };
-        Ok(TiledLog { inner: Some(inner), requested: Vec::new(), bundles: Vec::new() })
+        Ok(TiledLog { inner: Some(inner), requested: Vec::new(), bundles: Vec::new(), queued: Default::default() })
     }
 
     fn v(&mut self) -> &mut crate::tiled::TiledVerifier {
@@ -436,6 +438,32 @@ impl TiledLog {
             (None, _) => Vec::new(),
         };
         Ok(self.v().push_bundle_outcomes(b, bytes.as_deref(), outcomes, tile.as_deref()))
+    }
+
+    /// Step 3 for several bundles at once: `analyzeChunk` of their bytes joined
+    /// (each ends in a newline, so the lines are the bundles' lines in order).
+    /// The `pushQueuedBundle` calls that follow take their outcomes from it.
+    #[wasm_bindgen(js_name = queueAnalyzed)]
+    pub fn queue_analyzed(&mut self, analyzed: &[u8]) -> Result<(), JsError> {
+        let outcomes = crate::verify::outcomes_from_bytes(analyzed).map_err(|e| JsError::new(&e))?;
+        self.queued.extend(outcomes);
+        Ok(())
+    }
+
+    /// `pushBundle` for a bundle analysed with others (`queueAnalyzed`): its
+    /// lines' outcomes are the next ones queued.
+    #[wasm_bindgen(js_name = pushQueuedBundle)]
+    pub fn push_queued_bundle(&mut self, at: u32, bytes: Vec<u8>, tile: Option<Vec<u8>>) -> Result<bool, JsError> {
+        let b = self.bundles[at as usize];
+        if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+            return Err(JsError::new("pushQueuedBundle: a bundle analysed with others must end in a newline (analyse it alone)"));
+        }
+        let n = crate::verify::lines(&bytes).count();
+        if n > self.queued.len() {
+            return Err(JsError::new(&format!("pushQueuedBundle: {n} lines but {} outcomes queued", self.queued.len())));
+        }
+        let outcomes = self.queued.drain(..n).collect();
+        Ok(self.v().push_bundle_outcomes(b, Some(&bytes), outcomes, tile.as_deref()))
     }
 
     /// Step 4: `{report, state, since}`: the report of the equivalent trace,

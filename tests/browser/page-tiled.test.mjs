@@ -32,6 +32,8 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'onus-page-tiled-'));
   publish(demo(3000), 'log');
   publish(demo(3000), 'bad');
+  publish(demo(5000), 'gap'); // 20 bundles: analysed as two groups (16 + 4)
+  cpSync(join(dir, 'gap'), join(dir, 'hole'), { recursive: true });
   srv = await serveStatic([WWW, dir]);
   srv.server.on('request', (req) => fetchedPaths.push(decodeURIComponent(new URL(req.url, 'http://x').pathname)));
   browser = await launch();
@@ -124,5 +126,24 @@ test('a tampered tile fails with tile.mismatch and its path', async () => {
   assert.deepEqual(r.findings.filter((f) => f.severity === 'error').map((f) => [f.code, f.path]), [['tile.mismatch', 'tile/0/001']]);
   assert.match(await page.locator('#findings').innerText(), /tile\/0\/001/);
   await screenshot(page, 'tiled-tampered');
+  await context.close();
+});
+
+test('a bundle with a line missing, and a bundle that is gone, fail as the CLI says (bundles analysed in groups)', async () => {
+  // In the first group: bundle 5 loses its fourth line (it still ends in a newline, so it is analysed with the others).
+  const b5 = join(dir, 'gap', 'tile', 'entries', '005');
+  const lines = readFileSync(b5, 'utf8').split('\n');
+  lines.splice(3, 1);
+  writeFileSync(b5, lines.join('\n'));
+  // In the second group: bundle 17 cannot be fetched (the group's others are analysed alone).
+  rmSync(join(dir, 'hole', 'tile', 'entries', '017'));
+  const { context, page } = await openPage(browser);
+  for (const [folder, code, path] of [['gap', 'tile.bundle.invalid', 'tile/entries/005'], ['hole', 'tile.missing', 'tile/entries/017']]) {
+    await page.goto(`${srv.url}/?log=/${folder}/`);
+    assert.equal(await waitForResult(page), 'failed', folder);
+    const r = await page.evaluate(() => window.onusReport);
+    same(r, cliReport(join(dir, folder) + '/'));
+    assert.deepEqual(r.findings.filter((f) => f.severity === 'error').map((f) => [f.code, f.path]), [[code, path]], folder);
+  }
   await context.close();
 });

@@ -11,7 +11,11 @@ export { logBase } from '../lib/log-url.js';
 
 /** Files fetched at once, and bundles fetched (and analysed) ahead of the in-order merge. */
 const PARALLEL = 8;
-const WINDOW = 16;
+// Bundles analysed as one run (4,096 lines, about the pool's 1 MiB runs for a trace file):
+// phase A of 256 lines at a time costs about a quarter more per statement, and every
+// run is a round trip to a worker (bench/TILED.md).
+const GROUP = 16;
+const WINDOW = 3; // groups read ahead
 
 export function randomKey() {
   return Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -54,20 +58,26 @@ export async function verifyTiled({ base, options, state, progress, signal, work
     // Phase A in analyzer workers when there is enough to share (pool.js's), phase B here in order.
     const analyzers = workers > 0 && plan.length > 2 ? startAnalyzers(workers, await onusModule(), () => {}) : null;
     try {
-      const pending = new Array(plan.length);
-      const start = (i) => {
-        pending[i] = readBundle(get, plan[i], analyzers?.[i % analyzers.length]?.remote);
-        pending[i].catch(() => {}); // awaited in order below; an early stop must not leave it unhandled
+      const groups = [];
+      for (let i = 0; i < plan.length; i += GROUP) groups.push(plan.slice(i, i + GROUP));
+      const pending = new Array(groups.length);
+      const start = (g) => {
+        pending[g] = readGroup(get, groups[g], analyzers?.[g % analyzers.length]?.remote);
+        pending[g].catch(() => {}); // awaited in order below; an early stop must not leave it unhandled
       };
-      for (let i = 0; i < Math.min(WINDOW, plan.length); i++) start(i);
-      let done = 0;
-      for (let i = 0; i < plan.length; i++) {
-        const [bytes, analyzed, tile] = await pending[i];
-        if (i + WINDOW < plan.length) start(i + WINDOW);
-        const goOn = guard(() => tv.pushBundle(i, bytes, analyzed, tile));
-        done += plan[i].width;
-        if (i % 8 === 7 || !goOn) progress({ statements: done, bytes: fetched.bytes });
-        if (!goOn) break;
+      for (let g = 0; g < Math.min(WINDOW, groups.length); g++) start(g);
+      let done = 0, i = 0;
+      reading: for (let g = 0; g < groups.length; g++) {
+        const { items, analyzed } = await pending[g];
+        if (g + WINDOW < groups.length) start(g + WINDOW);
+        if (analyzed) guard(() => tv.queueAnalyzed(analyzed));
+        for (const [bytes, tile] of items) {
+          const at = i++;
+          const goOn = guard(() => (analyzed ? tv.pushQueuedBundle(at, bytes, tile) : tv.pushBundle(at, bytes, undefined, tile)));
+          done += plan[at].width;
+          if (at % 8 === 7 || !goOn) progress({ statements: done, bytes: fetched.bytes });
+          if (!goOn) break reading;
+        }
       }
     } finally {
       if (analyzers) for (const a of analyzers) a.remote.terminate();
@@ -106,15 +116,23 @@ export async function receiptFromTiles({ base, index, signal }) {
   return { receipt: r.receipt, fetched };
 }
 
-/** A bundle, its level-0 tile, and phase A of its lines by `analyzer` (or none: analysed when pushed). */
-async function readBundle(get, b, analyzer) {
-  const [bytes, tile] = await Promise.all([getBundle(get, b), b.tile ? getTile(get, b.tile) : undefined]);
-  if (!bytes || !analyzer) return [bytes, undefined, tile];
-  // The bytes go to the analyzer and come back (transferred, not copied).
-  const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-  const len = own.length; // `own` is detached once its buffer is transferred
-  const r = await analyzer.analyze({ buf: own.buffer, len, oneByOne: false }, { transfer: [own.buffer] });
-  return [new Uint8Array(r.input, 0, len), new Uint8Array(r.buf), tile];
+/**
+ * A group of bundles with their level-0 tiles, and phase A of all their lines
+ * as one run by `analyzer`. Without an analyzer, or when a bundle is missing or
+ * does not end in a newline (joined, its last line would merge with the next
+ * bundle's first), `analyzed` is undefined and each bundle is analysed when pushed.
+ */
+async function readGroup(get, bundles, analyzer) {
+  const items = await Promise.all(bundles.map((b) => Promise.all([getBundle(get, b), b.tile ? getTile(get, b.tile) : undefined])));
+  const whole = items.every(([bytes]) => bytes && (bytes.length === 0 || bytes[bytes.length - 1] === 10));
+  if (!analyzer || !whole) return { items, analyzed: undefined };
+  const len = items.reduce((n, [bytes]) => n + bytes.length, 0);
+  const run = new Uint8Array(len);
+  let o = 0;
+  for (const [bytes] of items) { run.set(bytes, o); o += bytes.length; }
+  // The joined copy goes to the analyzer and is not needed back; the bundles stay here.
+  const r = await analyzer.analyze({ buf: run.buffer, len, oneByOne: false }, { transfer: [run.buffer] });
+  return { items, analyzed: new Uint8Array(r.buf) };
 }
 
 /** A file's bytes, or undefined when the server has none (404, 410). */
