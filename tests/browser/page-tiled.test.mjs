@@ -87,6 +87,8 @@ test('a tiled log verifies with the CLI report, and a return visit fetches only 
   await page.goto(`${srv.url}/?log=/log/`);
   assert.equal(await waitForResult(page), 'verified');
   assert.match(await page.locator('#since').innerText(), /No new statements since your last visit/);
+  // Nothing new: the history fact says the same, not "extends".
+  assert.match(await page.locator('.verdict .facts').innerText(), /the same as the copy you saw before \(3,500 statements\)/);
   await screenshot(page, 'tiled-375px');
 
   // One statement alone: its bundle, the tiles its proof needs and the checkpoint, nothing else.

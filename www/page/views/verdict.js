@@ -42,7 +42,10 @@ export function renderVerdict(place, { report: r, info, src, trust }, { pinned, 
   }
   fact('Statements', fmtInt(r.statements));
   fact('Checkpoints', `${fmtInt(r.checkpoints)}${r.sealed ? ` · the latest valid one covers ${fmtInt(r.sealed.size)}` : ' · none valid'}`);
-  if (trust.compared && !trust.inconsistent) fact('History', `extends the copy you saw before (${fmtInt(trust.compared.size)} statements)`);
+  if (trust.compared && !trust.inconsistent) {
+    const same = r.sealed?.size === trust.compared.size;
+    fact('History', `${same ? 'the same as' : 'extends'} the copy you saw before (${fmtInt(trust.compared.size)} statements)`);
+  }
   const secs = info.elapsed / 1000;
   const showRate = secs > 0 && (r.statements >= 1000 || secs >= 0.5);
   fact('Checked', `${fmtBytes(info.bytes)} in ${fmtDuration(info.elapsed)}${showRate ? ` (${fmtInt(Math.round(r.statements / secs))} statements/s)` : ''}`);
