@@ -9,13 +9,13 @@ import { withKind } from './rpc.js';
 import { startAnalyzers, onusModule } from './pool.js';
 export { logBase } from '../lib/log-url.js';
 
-/** Files fetched at once, and bundles fetched (and analysed) ahead of the in-order merge. */
+/** Tiles fetched at once (those the checkpoint names, and one statement's). */
 const PARALLEL = 8;
 // Bundles analysed as one run (4,096 lines, about the pool's 1 MiB runs for a trace file):
 // phase A of 256 lines at a time costs about a quarter more per statement, and every
 // run is a round trip to a worker (bench/TILED.md).
 const GROUP = 16;
-const WINDOW = 3; // groups read ahead
+const WINDOW = 3; // groups fetched (and analysed) ahead of the in-order merge
 
 export function randomKey() {
   return Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('');

@@ -24,6 +24,7 @@ export class Explorer {
     this.selected = null;
     this.inflight = null;
     this.generation = 0;
+    this.searchSeq = 0; // the latest search: an older one that finishes late shows nothing
     this.pool = [];
     this.spacer = h('div', { class: 'vspacer' });
     this.window = h('div', { class: 'vwindow' });
@@ -47,6 +48,7 @@ export class Explorer {
 
   load(n) {
     this.generation++;
+    this.searchSeq++; // a search still running was about the old trace
     this.n = n;
     this.cache.clear();
     this.selected = null;
@@ -56,7 +58,6 @@ export class Explorer {
     this.spacer.style.height = `${this.scaled ? MAX_SPACER : this.total}px`;
     this.els.list.scrollTop = 0;
     this.els.list.removeAttribute('aria-activedescendant');
-    this.searchSeq = (this.searchSeq || 0) + 1; // a search still running was about the old trace
     clear(this.els.searchResults);
     this.els.searchStatus.textContent = '';
     this.showEmptyDetail();
@@ -273,7 +274,7 @@ export class Explorer {
     if (!this.n) { status.textContent = 'Check a trace first.'; return; }
     status.textContent = 'Searching…';
     // A newer search supersedes this one: its results must not mix with ours.
-    const seq = this.searchSeq = (this.searchSeq || 0) + 1;
+    const seq = ++this.searchSeq;
     const limit = 500;
     let hits;
     try {
