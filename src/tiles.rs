@@ -128,6 +128,21 @@ pub fn tiles_for(size: u64) -> Vec<Tile> {
     out
 }
 
+/// The hash tiles a tree of `new` leaves has that a tree of `old` did not
+/// (new full tiles, and partials that grew): what a publisher writes when the
+/// log grows from `old` to `new`.
+pub fn tiles_changed(old: u64, new: u64) -> Vec<Tile> {
+    assert!(old <= new, "tiles_changed: the log shrank from {old} to {new}");
+    tiles_for(new).into_iter().filter(|t| t.index * TILE_WIDTH + t.width as u64 > hashes_at_level(t.level, old)).collect()
+}
+
+/// The entry bundles a tree of `new` leaves has that a tree of `old` did not.
+pub fn bundles_changed(old: u64, new: u64) -> impl Iterator<Item = Bundle> {
+    assert!(old <= new, "bundles_changed: the log shrank from {old} to {new}");
+    let first = if old == new { new.div_ceil(TILE_WIDTH) } else { old / TILE_WIDTH };
+    (first..new.div_ceil(TILE_WIDTH)).map(move |i| Bundle::at(i, new).expect("within the tree"))
+}
+
 /// The partial tiles of a tree of `size`: exactly what its root is made of.
 pub fn partial_tiles(size: u64) -> Vec<Tile> {
     (0..=MAX_LEVEL).filter_map(|level| Tile::at(level, hashes_at_level(level, size) / TILE_WIDTH, size)).filter(|t| !t.is_full()).collect()

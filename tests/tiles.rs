@@ -135,3 +135,25 @@ fn a_full_tile_stands_in_for_a_partial() {
     assert!(decode_tile(&t, &full[..100]).is_none());
     assert!(decode_tile(&t.full(), &full[..44 * 32]).is_none());
 }
+
+/// A tile's path names its width, and full tiles never change: what a log
+/// gains from `old` to `new` is exactly the paths `new` has and `old` had not.
+#[test]
+fn tiles_and_bundles_changed_are_the_new_paths() {
+    use std::collections::BTreeSet;
+    let sizes = [0u64, 1, 2, 255, 256, 257, 511, 512, 65_535, 65_536, 65_537, 70_000, 16_777_216, 16_777_217];
+    for &old in &sizes {
+        for &new in sizes.iter().filter(|&&n| n >= old) {
+            let paths = |n: u64| tiles_for(n).iter().map(|t| t.path()).collect::<BTreeSet<_>>();
+            let expected: Vec<String> = paths(new).difference(&paths(old)).cloned().collect();
+            let mut got: Vec<String> = tiles_changed(old, new).iter().map(|t| t.path()).collect();
+            got.sort();
+            assert_eq!(got, expected, "tiles from {old} to {new}");
+            let bpaths = |n: u64| bundles_for(n).map(|b| b.path()).collect::<BTreeSet<_>>();
+            let expected: Vec<String> = bpaths(new).difference(&bpaths(old)).cloned().collect();
+            let mut got: Vec<String> = bundles_changed(old, new).map(|b| b.path()).collect();
+            got.sort();
+            assert_eq!(got, expected, "bundles from {old} to {new}");
+        }
+    }
+}

@@ -60,6 +60,16 @@ pub enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Check a published tiled log (a folder or an http(s) URL ending in '/'): re-derive every
+    /// tile and the root from the entry bundles and compare them with the stored ones.
+    /// Exit 0 all equal, 1 a problem found, 2 usage or I/O error.
+    Fsck {
+        /// The tiled log: a folder, or a URL ending in '/' (a CDN or the bucket itself).
+        log: String,
+        /// Also check the checkpoint's signature (a C2SP vkey, or a base64url key).
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// Print a receipt proving statement INDEX is in the trace's latest checkpoint.
     Prove { index: u64, trace: PathBuf },
     /// Verify a receipt (file or -). Exit 0 verified, 3 no key given, 1 failed.

@@ -47,6 +47,7 @@ fn run(cmd: Command) -> Result<u8, Fail> {
         Command::Append { key, kind, refs, body, time, trace } => author::append(&key, &kind, &refs, &body, time.as_deref(), &trace),
         Command::Seal { key, trace } => author::seal(&key, &trace),
         Command::Publish { trace, dir, threads } => publish::publish(&trace, &dir, verify::threads(threads)?),
+        Command::Fsck { log, key } => fsck::fsck(&log, key.as_deref()),
         Command::Prove { index, trace } => author::prove(index, &trace),
         #[cfg(feature = "demo")]
         Command::Demo { statements, seed, out } => demo::demo(statements, seed, out),
