@@ -1,15 +1,22 @@
 // Installs what a fresh machine lacks: the wasm target, wasm-bindgen-cli (same
-// version as the crate), npm packages, and (with --browser) Debian's Chromium.
+// version as the crate), npm packages, (with --browser) Debian's Chromium, and
+// (with --services) what scripts/services.mjs runs for the Rust tests: Debian's
+// PostgreSQL server and moto's S3 emulator from PyPI.
 import { execSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const wantBrowser = process.argv.includes('--browser');
+const wantServices = process.argv.includes('--services');
+const sudo = process.getuid && process.getuid() !== 0 ? 'sudo ' : '';
 
 function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+function works(cmd) {
+  return spawnSync('sh', ['-c', cmd], { stdio: 'ignore' }).status === 0;
 }
 function run(cmd, why) {
   console.log(`setup: ${why}\n  $ ${cmd}`);
@@ -41,7 +48,21 @@ if (!existsSync(join(root, 'node_modules', 'playwright-core')) || !existsSync(jo
 }
 
 if (wantBrowser && !existsSync('/usr/bin/chromium')) {
-  const sudo = process.getuid && process.getuid() !== 0 ? 'sudo ' : '';
   run(`${sudo}apt-get update && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium`, "installing Debian's Chromium for the browser tests");
+}
+if (wantServices) {
+  const pgVersions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql') : [];
+  if (!pgVersions.some((v) => existsSync(join('/usr/lib/postgresql', v, 'bin', 'initdb')))) {
+    run(`${sudo}apt-get update && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql`, "installing Debian's PostgreSQL server for the Rust tests");
+  }
+  if (!have('moto_server') && !works("python3 -c 'import moto.server'")) {
+    if (!works('python3 -m pip --version')) {
+      run(`${sudo}apt-get update && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y python3 python3-pip`, "installing Debian's Python and pip, for moto");
+    }
+    // Debian's own Python refuses pip installs (PEP 668) unless told; as root they
+    // go to /usr/local, apart from Debian's packages, otherwise to ~/.local (then
+    // scripts/services.mjs runs `python3 -m moto.server`). Other Pythons ignore the variable.
+    run("env PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install 'moto[server]'", "installing moto's S3 emulator for the Rust tests");
+  }
 }
 console.log('setup: ready');
