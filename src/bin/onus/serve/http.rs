@@ -16,10 +16,11 @@ use futures_util::StreamExt;
 use onus::json::{self as ojson, Numbers};
 use onus::statement::{self, format_time, id_to_hex, key_to_string, Body as StBody, Statement, MAX_LINE_BYTES};
 use onus::{merkle, receipt, signature};
-use rusqlite::Connection;
+use super::backend::Reader;
+use super::objects::Objects;
 use serde_json::json;
 use std::net::{IpAddr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, Semaphore};
@@ -53,31 +54,43 @@ pub struct App {
     pub body_timeout: Duration,
     /// For tests: how long each check is made to take.
     pub prepare_delay: Duration,
+    /// With `--tiles`: checkpoints and tiles are read from the object store.
+    pub objects: Option<Arc<Objects>>,
 }
 
-/// Read-only SQLite connections for the handlers (WAL: readers never wait for
-/// the writer), at most `permits` reads at once, each a short blocking task:
-/// no read transaction is ever held while a client is waited for.
+/// Read connections for the handlers (SQLite in WAL mode, whose readers never
+/// wait for the writer, or PostgreSQL), at most `permits` reads at once, each a
+/// short blocking task: no read transaction is ever held while a client is waited for.
 pub struct Readers {
-    dir: PathBuf,
-    pool: Mutex<Vec<Connection>>,
+    open: Box<dyn Fn() -> Result<Box<dyn Reader>, String> + Send + Sync>,
+    pool: Mutex<Vec<Box<dyn Reader>>>,
     permits: Arc<Semaphore>,
     size: usize,
 }
 
 impl Readers {
-    pub fn new(dir: &Path, size: usize) -> Readers {
-        let size = size.max(1);
-        Readers { dir: dir.to_path_buf(), pool: Mutex::new(Vec::new()), permits: Arc::new(Semaphore::new(size)), size }
+    pub fn sqlite(dir: &Path, size: usize) -> Readers {
+        let dir = dir.to_path_buf();
+        Readers::new(Box::new(move || store::open_reader(&dir).map(|c| Box::new(c) as Box<dyn Reader>)), size)
     }
 
-    fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, String>) -> Result<T, String> {
+    pub fn postgres(url: &str, size: usize) -> Readers {
+        let url = url.to_string();
+        Readers::new(Box::new(move || Ok(Box::new(super::pg::PgReader::new(&url)) as Box<dyn Reader>)), size)
+    }
+
+    fn new(open: Box<dyn Fn() -> Result<Box<dyn Reader>, String> + Send + Sync>, size: usize) -> Readers {
+        let size = size.max(1);
+        Readers { open, pool: Mutex::new(Vec::new()), permits: Arc::new(Semaphore::new(size)), size }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut dyn Reader) -> Result<T, String>) -> Result<T, String> {
         let pooled = self.pool.lock().expect("pool lock").pop();
-        let conn = match pooled {
+        let mut conn = match pooled {
             Some(c) => c,
-            None => store::open_reader(&self.dir)?,
+            None => (self.open)()?,
         };
-        let r = f(&conn);
+        let r = f(conn.as_mut());
         let mut pool = self.pool.lock().expect("pool lock");
         if pool.len() < self.size {
             pool.push(conn);
@@ -86,7 +99,7 @@ impl Readers {
     }
 
     /// Runs `f` on a pooled connection in the blocking pool, waiting for a permit first.
-    pub async fn read<T: Send + 'static>(self: &Arc<Self>, f: impl FnOnce(&Connection) -> Result<T, String> + Send + 'static) -> Result<T, Refusal> {
+    pub async fn read<T: Send + 'static>(self: &Arc<Self>, f: impl FnOnce(&mut dyn Reader) -> Result<T, String> + Send + 'static) -> Result<T, Refusal> {
         let permit = self.permits.clone().acquire_owned().await.map_err(|e| Refusal::storage(&e.to_string()))?;
         let me = self.clone();
         let r = tokio::task::spawn_blocking(move || {
@@ -421,7 +434,7 @@ async fn trace(AppState(app): AppState<App>, ConnectInfo(peer): ConnectInfo<Sock
             c.charged += 1;
         }
         let (db_id, from, end) = (c.db_id, c.next, c.end);
-        match c.app.readers.read(move |conn| store::trace_batch(conn, db_id, from, end, TRACE_BATCH_LINES, TRACE_BATCH_BYTES)).await {
+        match c.app.readers.read(move |conn| conn.trace_batch(db_id, from, end, TRACE_BATCH_LINES, TRACE_BATCH_BYTES)).await {
             Ok((bytes, _)) if bytes.is_empty() => None,
             Ok((bytes, next)) => {
                 c.next = next;
@@ -444,6 +457,17 @@ async fn trace(AppState(app): AppState<App>, ConnectInfo(peer): ConnectInfo<Sock
 }
 
 async fn checkpoint(AppState(app): AppState<App>, UrlPath(name): UrlPath<String>) -> Response {
+    if let Some(objects) = &app.objects {
+        if app.shared.read().expect("state lock").get(&name).is_none() {
+            return unknown_log(&name).into_response();
+        }
+        // The store's checkpoint: the one whose tiles are all there.
+        return match objects.get(&name, "checkpoint").await {
+            Ok(Some(bytes)) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], bytes).into_response(),
+            Ok(None) => Refusal::new(404, "log.unsealed", "The log has no published checkpoint yet; retry in a few seconds.".into()).retry(2).into_response(),
+            Err(e) => Refusal::new(503, "tiles.unavailable", format!("The object store could not be read ({e}); retry in a few seconds.")).retry(2).into_response(),
+        };
+    }
     let s = app.shared.read().expect("state lock");
     let Some(log) = s.get(&name) else { return unknown_log(&name).into_response() };
     match &log.sealed {
@@ -479,7 +503,7 @@ async fn receipt_of(AppState(app): AppState<App>, ConnectInfo(peer): ConnectInfo
     let made = app
         .readers
         .read(move |c| {
-            let line = store::statement_line(c, db_id, index)?.ok_or_else(|| format!("statement {index} is missing from the database"))?;
+            let line = c.statement_line(db_id, index)?.ok_or_else(|| format!("statement {index} is missing from the database"))?;
             let proof = merkle::inclusion_proof(index, &leaves);
             receipt::make_receipt(line.as_bytes(), index, &proof, &note)
         })

@@ -1,6 +1,9 @@
 //! `onus serve`, the collector, and `onus poll create` (docs/SERVE.md).
 //!
 //! - [`store`]: the SQLite database (WAL, synchronous=FULL) of every log's lines;
+//! - [`pg`]: the same on PostgreSQL, shared by several frontends (`--db`);
+//! - [`backend`]: what the writer needs of either;
+//! - [`objects`]: tiles and checkpoints on object storage, and their publisher (`--tiles`);
 //! - [`state`]: what is kept in memory per log (leaves, frontier, ids, polls, checkpoint);
 //! - [`writer`]: the one writer thread: group commit of ballots, sealing;
 //! - [`http`]: the axum routes, refusals, CORS and the page folder;
@@ -9,9 +12,12 @@
 //!
 //! Parsing, ids, signatures, Merkle trees, notes and receipts all come from the core.
 
+mod backend;
 mod conn;
 mod http;
 mod limits;
+mod objects;
+mod pg;
 mod state;
 mod store;
 mod tiles;
@@ -92,6 +98,21 @@ pub struct ServeArgs {
     /// Most SQLite reads (trace batches, receipts) at once.
     #[arg(long, default_value_t = 4)]
     pub readers: usize,
+    /// Keep the logs in PostgreSQL instead of the data folder's SQLite file
+    /// (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE): any number of `onus serve`
+    /// processes may share one database (docs/SERVE.md, "More than one machine").
+    /// The log keys stay in --data: copy them to every frontend that may seal.
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+    /// Publish every log as a tiled log to object storage, and serve checkpoints and tiles
+    /// from there: a folder, file:///path, or s3://BUCKET/PREFIX (AWS_* variables; AWS_ENDPOINT
+    /// for another S3-compatible store). Without it, tiles are made on request.
+    #[arg(long, value_name = "STORE")]
+    pub tiles: Option<String>,
+    /// With --db: milliseconds a sealer's lease lasts; another frontend takes over a log
+    /// whose sealer has not renewed it for this long.
+    #[arg(long, default_value_t = 3000)]
+    pub lease_ms: u64,
     /// For tests: make each ballot's parse and signature check take this long (a costly body).
     #[arg(long, default_value_t = 0, hide = true)]
     pub test_prepare_delay_ms: u64,
@@ -315,24 +336,69 @@ fn connection_limits(args: &ServeArgs) -> conn::ConnLimits {
     conn::ConnLimits { header: secs(args.header_timeout), idle: secs(args.idle_timeout), send: secs(args.send_timeout), max_connections: max, per_address, linger_slots: linger }
 }
 
+/// Who holds a lease: unique per process start.
+fn holder_name() -> String {
+    let mut r = [0u8; 4];
+    let _ = getrandom::getrandom(&mut r);
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
+    format!("{host}:{}:{}", std::process::id(), hex::encode(r))
+}
+
+/// The writer's and the publisher's connections, the readers', and the state as stored.
+fn open_store(args: &ServeArgs, holder: &str) -> Result<(Box<dyn backend::Backend>, Box<dyn backend::Backend>, http::Readers), String> {
+    let Some(url) = &args.db else {
+        let mut conn = store::open(&args.data)?;
+        ensure_default(&mut conn, &args.data, &args.origin)?;
+        let publisher = backend::Sqlite::new(store::open(&args.data)?)?;
+        return Ok((Box::new(backend::Sqlite::new(conn)?), Box::new(publisher), http::Readers::sqlite(&args.data, args.readers)));
+    };
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(format!("--db {}: only PostgreSQL is supported (postgres://USER@HOST:PORT/DATABASE); leave --db out for the data folder's SQLite file", pg::redacted(url)));
+    }
+    std::fs::create_dir_all(&args.data).map_err(|e| format!("cannot create the data folder {}: {e}", args.data.display()))?;
+    let mut client = pg::open(url)?;
+    let now = now();
+    let options: Vec<String> = EXAMPLE_OPTIONS.iter().map(|s| s.to_string()).collect();
+    let closes = now + EXAMPLE_POLL_DAYS * 86400;
+    let spec = store::PollSpec { question: EXAMPLE_QUESTION, options: &options, closes, show_results_always: false };
+    let origin = format!("{}/{DEFAULT_LOG}", args.origin);
+    if pg::ensure_default(&mut client, &args.data, DEFAULT_LOG, &origin, &spec, now)? {
+        eprintln!("onus serve: first start of {}: created log {DEFAULT_LOG} ({origin}) with the example poll, closing {}", pg::redacted(url), format_time(closes));
+        eprintln!("onus serve: the log key is {}: copy it into the --data of every other frontend that may seal", args.data.join(format!("{DEFAULT_LOG}.key")).display());
+    }
+    let lease = Duration::from_millis(args.lease_ms.max(100));
+    let publisher = pg::Pg::new(url, pg::connect(url)?, holder.to_string(), lease);
+    Ok((Box::new(pg::Pg::new(url, client, holder.to_string(), lease)), Box::new(publisher), http::Readers::postgres(url, args.readers)))
+}
+
 pub fn serve(args: ServeArgs) -> Result<(), String> {
     valid_origin_prefix(&args.origin)?;
     if !(args.rate >= 0.0 && args.rate.is_finite()) {
         return Err("--rate must be 0 (off) or a positive number of requests per second".into());
     }
     data_outside_www(&args.data, &args.www)?;
-    let mut conn = store::open(&args.data)?;
-    ensure_default(&mut conn, &args.data, &args.origin)?;
-    // Read before loading, so that anything committed meanwhile is read again.
-    let dv = writer::Writer::current_data_version(&conn)?;
-    let state = writer::load(&conn)?;
+    let objects = args.tiles.as_deref().map(objects::Objects::open).transpose()?.map(Arc::new);
+    let holder = holder_name();
+    let (mut db, publisher_db, readers) = open_store(&args, &holder)?;
+    let state = writer::load(db.as_mut())?;
     let problems: usize = state.logs.iter().map(|l| l.problems.len()).sum();
     if problems > 0 {
         eprintln!("onus serve: WARNING: {problems} integrity problem(s) in the database (listed above and in GET /logs); readers will see the log fail verification.");
     }
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("cannot start the runtime: {e}"))?;
     let shared = Arc::new(RwLock::new(state));
     let (tx, rx) = tokio::sync::mpsc::channel(QUEUE);
-    let mut w = writer::Writer::new(conn, shared.clone(), args.data.clone(), dv, args.batch);
+    let seal_every = Duration::from_millis(args.seal_ms.max(50));
+    let (sealed_to, publisher_thread) = match &objects {
+        Some(objects) => {
+            let (ptx, prx) = std::sync::mpsc::channel();
+            let p = objects::Publisher::new(objects.clone(), publisher_db, shared.clone(), rt.handle().clone());
+            let t = std::thread::Builder::new().name("onus-publisher".into()).spawn(move || p.run(prx)).map_err(|e| format!("cannot start the publisher: {e}"))?;
+            (Some(ptx), Some(t))
+        }
+        None => (None, None),
+    };
+    let mut w = writer::Writer::new(db, shared.clone(), args.data.clone(), args.batch, seal_every, sealed_to);
     // Every log has a checkpoint before the server says it listens.
     w.seal_now()?;
     let writer_thread = std::thread::Builder::new().name("onus-writer".into()).spawn(move || w.run(rx)).map_err(|e| format!("cannot start the writer: {e}"))?;
@@ -341,16 +407,16 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
     }
     let limits = connection_limits(&args);
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    // On PostgreSQL the ticks also read what the other frontends did: more often than the seals.
+    let tick = if args.db.is_some() { seal_every.min(Duration::from_millis(500)) } else { seal_every };
     let result = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(&args.addr).await.map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         announce(addr, &shared, &args)?;
         let ticker = {
             let tx = tx.clone();
-            let every = Duration::from_millis(args.seal_ms.max(50));
             tokio::spawn(async move {
-                let mut iv = tokio::time::interval(every);
+                let mut iv = tokio::time::interval(tick);
                 iv.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     iv.tick().await;
@@ -363,12 +429,13 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
         let app = http::App {
             shared: shared.clone(),
             tx: tx.clone(),
-            readers: Arc::new(http::Readers::new(&args.data, args.readers)),
+            readers: Arc::new(readers),
             limiter: Arc::new(limits::Limiter::new(args.rate, args.burst)),
             downloads: limits::PerAddress::new(args.downloads),
             checks: Arc::new(tokio::sync::Semaphore::new(cores)),
             body_timeout: Duration::from_secs_f64(args.body_timeout),
             prepare_delay: Duration::from_millis(args.test_prepare_delay_ms),
+            objects: objects.clone(),
         };
         let router = http::router(app, &args.www);
         conn::serve(listener, router, limits, async {
@@ -384,8 +451,12 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
         Ok(())
     });
     drop(tx);
-    rt.shutdown_timeout(Duration::from_secs(1));
     let _ = writer_thread.join();
+    // The writer is gone: the publisher writes what it sealed last, then stops.
+    if let Some(t) = publisher_thread {
+        let _ = t.join();
+    }
+    rt.shutdown_timeout(Duration::from_secs(1));
     result
 }
 

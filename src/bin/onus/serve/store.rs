@@ -257,6 +257,30 @@ fn s(v: &str) -> Json {
 /// moved aside. A `NAME.key` without its log is refused: it may have signed
 /// checkpoints of a database that was lost, and must never sign a second history.
 pub fn create_log(conn: &Connection, dir: &Path, name: &str, origin: &str, now: i64) -> Result<(LogRow, ed25519_dalek::SigningKey, KeyFileGuard), String> {
+    let new = prepare_log(dir, name, origin, now)?;
+    conn.execute(
+        "INSERT INTO logs (name, origin, public_key, key_file, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![name, origin, statement::key_to_string(&new.public), new.key_file, statement::format_time(now)],
+    )
+    .map_err(sql)?;
+    let db_id = conn.last_insert_rowid();
+    let (line, id, leaf) = &new.genesis;
+    insert_statement(conn, db_id, 0, 0, id, leaf, line).map_err(sql)?;
+    Ok((LogRow { db_id, name: name.into(), origin: origin.into(), public: new.public, key_file: new.key_file }, new.key, new.guard))
+}
+
+/// A log about to be created in a database: its key (pending until [`KeyFileGuard::keep`]) and
+/// its genesis `log` statement (line, id, leaf), for either store (SQLite or PostgreSQL).
+pub struct NewLog {
+    pub key: ed25519_dalek::SigningKey,
+    pub guard: KeyFileGuard,
+    pub public: Key,
+    pub key_file: String,
+    pub genesis: (String, Id, Hash),
+}
+
+/// Checks the name and origin, and makes the key file (pending) and the genesis statement; see [`create_log`].
+pub fn prepare_log(dir: &Path, name: &str, origin: &str, now: i64) -> Result<NewLog, String> {
     if !valid_log_name(name) {
         return Err(format!("log name {name:?} must be 1 to 64 of a-z, 0-9 and '-' (it is used in URLs and file names)"));
     }
@@ -282,16 +306,9 @@ pub fn create_log(conn: &Connection, dir: &Path, name: &str, origin: &str, now: 
     };
     let guard = KeyFileGuard { pending: Some(pending), path };
     let public = Key::of(&key);
-    conn.execute(
-        "INSERT INTO logs (name, origin, public_key, key_file, created) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![name, origin, statement::key_to_string(&public), key_file, statement::format_time(now)],
-    )
-    .map_err(sql)?;
-    let db_id = conn.last_insert_rowid();
     let body = Json::Obj(vec![("origin".into(), s(origin)), ("roster".into(), Json::Arr(vec![]))]);
-    let (line, id, leaf) = signed_line(&key, "log", now, &[], body)?;
-    insert_statement(conn, db_id, 0, 0, &id, &leaf, &line).map_err(sql)?;
-    Ok((LogRow { db_id, name: name.into(), origin: origin.into(), public, key_file }, key, guard))
+    let genesis = signed_line(&key, "log", now, &[], body)?;
+    Ok(NewLog { key, guard, public, key_file, genesis })
 }
 
 fn pending_path(key_path: &Path) -> PathBuf {
@@ -394,6 +411,14 @@ pub struct PollSpec<'a> {
 
 /// Appends a `poll` statement signed by the log key inside the caller's write transaction.
 pub fn append_poll(conn: &Connection, log: &LogRow, key: &ed25519_dalek::SigningKey, poll: &PollSpec, now: i64) -> Result<(Id, u64), String> {
+    let (line, id, leaf) = poll_line(log, key, poll, now)?;
+    let (seq, idx) = next_positions(conn, log.db_id)?;
+    insert_statement(conn, log.db_id, seq, idx, &id, &leaf, &line).map_err(sql)?;
+    Ok((id, idx))
+}
+
+/// A `poll` statement signed by the log key: its line, id and leaf hash.
+pub fn poll_line(log: &LogRow, key: &ed25519_dalek::SigningKey, poll: &PollSpec, now: i64) -> Result<(String, Id, Hash), String> {
     if Key::of(key) != log.public {
         return Err(format!("the key file {} does not hold the key of log {}", log.key_file, log.name));
     }
@@ -405,8 +430,5 @@ pub fn append_poll(conn: &Connection, log: &LogRow, key: &ed25519_dalek::Signing
     if poll.show_results_always {
         body.push(("show_results".to_string(), s("always")));
     }
-    let (line, id, leaf) = signed_line(key, "poll", now, &[], Json::Obj(body))?;
-    let (seq, idx) = next_positions(conn, log.db_id)?;
-    insert_statement(conn, log.db_id, seq, idx, &id, &leaf, &line).map_err(sql)?;
-    Ok((id, idx))
+    signed_line(key, "poll", now, &[], Json::Obj(body))
 }

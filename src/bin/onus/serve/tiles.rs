@@ -6,7 +6,6 @@
 
 use super::http::App;
 use super::limits::retry_secs;
-use super::store;
 use super::Refusal;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path as UrlPath, State as AppState};
@@ -32,6 +31,9 @@ pub async fn tile(AppState(app): AppState<App>, ConnectInfo(peer): ConnectInfo<S
         Ok(p) => p,
         Err(why) => return Refusal::new(404, "tile.path", format!("{path} is not a tile path ({why}); tiles are tile/<L>/<N>[.p/<W>] and tile/entries/<N>[.p/<W>] (C2SP tlog-tiles).")).into_response(),
     };
+    if let Some(objects) = &app.objects {
+        return from_store(objects, &app, &name, &path, parsed).await;
+    }
     let (db_id, source) = {
         let s = app.shared.read().expect("state lock");
         let Some(log) = s.get(&name) else {
@@ -55,14 +57,37 @@ pub async fn tile(AppState(app): AppState<App>, ConnectInfo(peer): ConnectInfo<S
                 Err(()) => return Refusal::new(500, "tile.internal", "the collector lacks the hashes of this tile".into()).into_response(),
             }
         }
-        (TilePath::Entries(b), _) => match app.readers.read(move |conn| store::bundle(conn, db_id, b.first(), b.width as u64)).await {
+        (TilePath::Entries(b), _) => match app.readers.read(move |conn| conn.bundle(db_id, b.first(), b.width as u64)).await {
             Ok(bytes) => (bytes, b.is_full()),
             Err(r) => return r.into_response(),
         },
         (TilePath::Hashes(_), None) => unreachable!("hash tiles have a source"),
     };
-    let content_type = if matches!(parsed, TilePath::Entries(_)) { "application/jsonl; charset=utf-8" } else { "application/octet-stream" };
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, if full { IMMUTABLE } else { PARTIAL })], Bytes::from(bytes)).into_response()
+    ([(header::CONTENT_TYPE, content_type(&parsed)), (header::CACHE_CONTROL, if full { IMMUTABLE } else { PARTIAL })], Bytes::from(bytes)).into_response()
+}
+
+fn content_type(p: &TilePath) -> &'static str {
+    if matches!(p, TilePath::Entries(_)) {
+        "application/jsonl; charset=utf-8"
+    } else {
+        "application/octet-stream"
+    }
+}
+
+/// With `--tiles`: what the publisher wrote, never the database.
+async fn from_store(objects: &super::objects::Objects, app: &App, name: &str, path: &str, parsed: TilePath) -> Response {
+    if app.shared.read().expect("state lock").get(name).is_none() {
+        return Refusal::new(404, "log.unknown", format!("There is no log named {name:?} on this collector. GET /logs lists its logs.")).into_response();
+    }
+    let full = match parsed {
+        TilePath::Hashes(t) => t.is_full(),
+        TilePath::Entries(b) => b.is_full(),
+    };
+    match objects.get(name, path).await {
+        Ok(Some(bytes)) => ([(header::CONTENT_TYPE, content_type(&parsed)), (header::CACHE_CONTROL, if full { IMMUTABLE } else { PARTIAL })], Bytes::from(bytes)).into_response(),
+        Ok(None) => Refusal::new(404, "tile.unknown", format!("{path} is not in the published log; fetch checkpoint first.")).into_response(),
+        Err(e) => Refusal::new(503, "tiles.unavailable", format!("The object store could not be read ({e}); retry in a few seconds.")).retry(2).into_response(),
+    }
 }
 
 /// Whether every hash or statement a tile names is under the checkpoint.
@@ -88,7 +113,7 @@ pub struct Source {
 }
 
 impl Source {
-    fn copy(log: &super::state::LogState, t: &Tile) -> Source {
+    pub fn copy(log: &super::state::LogState, t: &Tile) -> Source {
         let span = (t.width as u64) << (TILE_HEIGHT * t.level as u32);
         let first = t.first_leaf();
         if t.level == 0 {

@@ -8,21 +8,26 @@
 //! answers each request. While it waits for the disk, the next batch queues up,
 //! so one fsync is shared by many ballots.
 //!
-//! Other processes (`onus poll create`) may append to the same database; inside
-//! each transaction the writer reads what they added (`PRAGMA data_version`
-//! tells it whether anything changed) before it appends.
+//! Other processes may append to the same database (`onus poll create` on
+//! SQLite, other frontends on PostgreSQL); inside each transaction the writer
+//! reads what they added before it appends (see [`super::backend`]).
+//!
+//! Sealing: every tick, each log with statements no checkpoint covers gets one,
+//! in its own transaction, if this process holds the log's sealing lease
+//! (always, on SQLite). The publisher ([`super::objects`]) is told afterwards.
 
+use super::backend::Backend;
 use super::state::{LogState, PollInfo, Sealed, State};
-use super::store::{self, sql};
+use super::store;
 use super::{now, Refusal, MAX_CLOCK_AHEAD};
 use ed25519_dalek::SigningKey;
 use onus::merkle;
 use onus::note;
 use onus::statement::{format_time, id_to_hex, Body, Hash, Id, Statement};
-use rusqlite::Connection;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 /// A ballot whose signature has been checked, waiting for the writer.
@@ -49,39 +54,42 @@ pub enum Msg {
 }
 
 /// Reads every log of the database into memory (on start).
-pub fn load(conn: &Connection) -> Result<State, String> {
+pub fn load(db: &mut dyn Backend) -> Result<State, String> {
     let mut state = State::default();
-    for row in store::logs_after(conn, 0)? {
+    for row in db.logs_after(0)? {
         let mut log = LogState::new(row);
-        store::rows_after(conn, log.db_id, -1, |r| log.ingest(r))?;
+        db.rows_after(log.db_id, -1, &mut |r| log.ingest(r))?;
         state.add(log);
     }
     Ok(state)
 }
 
-/// Reads what other processes appended since we last looked: new logs and new lines.
-fn sync(conn: &Connection, shared: &RwLock<State>) -> Result<(), String> {
+/// Reads what other processes appended since we last looked: new logs, and new
+/// lines of every log (`only`: of these logs).
+pub fn sync(db: &mut dyn Backend, shared: &RwLock<State>, only: Option<&[i64]>) -> Result<(), String> {
     let (max_id, tails): (i64, Vec<(usize, i64, i64)>) = {
         let s = shared.read().expect("state lock");
-        (s.max_log_id, s.logs.iter().enumerate().map(|(i, l)| (i, l.db_id, l.next_seq)).collect())
+        let wanted = |id: &i64| only.is_none_or(|o| o.contains(id));
+        (s.max_log_id, s.logs.iter().enumerate().filter(|(_, l)| wanted(&l.db_id)).map(|(i, l)| (i, l.db_id, l.next_seq)).collect())
     };
     let mut new_rows = Vec::new();
     for (pos, db_id, next_seq) in tails {
         let mut rows = Vec::new();
-        store::rows_after(conn, db_id, next_seq - 1, |r| rows.push(r))?;
+        db.rows_after(db_id, next_seq - 1, &mut |r| rows.push(r))?;
         if !rows.is_empty() {
             new_rows.push((pos, rows));
         }
     }
     let mut new_logs = Vec::new();
-    for row in store::logs_after(conn, max_id)? {
+    for row in db.logs_after(max_id)? {
         let mut log = LogState::new(row);
-        store::rows_after(conn, log.db_id, -1, |r| log.ingest(r))?;
+        db.rows_after(log.db_id, -1, &mut |r| log.ingest(r))?;
         new_logs.push(log);
     }
     if new_rows.is_empty() && new_logs.is_empty() {
         return Ok(());
     }
+    let quiet = db.shared();
     let mut s = shared.write().expect("state lock");
     for (pos, rows) in new_rows {
         let log = &mut s.logs[pos];
@@ -89,17 +97,16 @@ fn sync(conn: &Connection, shared: &RwLock<State>) -> Result<(), String> {
         for r in rows {
             log.ingest(r);
         }
-        eprintln!("onus serve: log {}: read {} statement(s) another process appended", log.name, log.size() - before);
+        // On PostgreSQL other frontends append all the time: not worth a line each.
+        if !quiet {
+            eprintln!("onus serve: log {}: read {} statement(s) another process appended", log.name, log.size() - before);
+        }
     }
     for log in new_logs {
         eprintln!("onus serve: log {} ({}) created by another process", log.name, log.origin);
         s.add(log);
     }
     Ok(())
-}
-
-fn data_version(conn: &Connection) -> Result<i64, String> {
-    conn.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(sql)
 }
 
 struct Pending {
@@ -112,14 +119,18 @@ struct Pending {
 }
 
 pub struct Writer {
-    conn: Connection,
+    db: Box<dyn Backend>,
     shared: Arc<RwLock<State>>,
     dir: PathBuf,
     keys: HashMap<i64, SigningKey>,
     /// Logs whose key could not be loaded (reported once).
     key_trouble: HashSet<i64>,
-    data_version: i64,
     max_batch: usize,
+    /// A log is sealed at most this often (the ticks may come faster, to read other frontends' work).
+    seal_every: Duration,
+    last_seal: HashMap<i64, Instant>,
+    /// Told the size of every checkpoint this writer signs (the publisher, with `--tiles`).
+    sealed_to: Option<std::sync::mpsc::Sender<i64>>,
     /// Ballots committed, and the transactions that committed them.
     committed: u64,
     transactions: u64,
@@ -127,18 +138,26 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// `data_version` must have been read on `conn` before the state was loaded.
-    pub fn new(conn: Connection, shared: Arc<RwLock<State>>, dir: PathBuf, data_version: i64, max_batch: usize) -> Writer {
-        Writer { conn, shared, dir, keys: HashMap::new(), key_trouble: HashSet::new(), data_version, max_batch: max_batch.max(1), committed: 0, transactions: 0, largest_batch: 0 }
+    pub fn new(db: Box<dyn Backend>, shared: Arc<RwLock<State>>, dir: PathBuf, max_batch: usize, seal_every: Duration, sealed_to: Option<std::sync::mpsc::Sender<i64>>) -> Writer {
+        Writer {
+            db,
+            shared,
+            dir,
+            keys: HashMap::new(),
+            key_trouble: HashSet::new(),
+            max_batch: max_batch.max(1),
+            seal_every,
+            last_seal: HashMap::new(),
+            sealed_to,
+            committed: 0,
+            transactions: 0,
+            largest_batch: 0,
+        }
     }
 
     /// Seals whatever no checkpoint covers yet (on start, before listening).
     pub fn seal_now(&mut self) -> Result<(), String> {
-        self.seal()
-    }
-
-    pub fn current_data_version(conn: &Connection) -> Result<i64, String> {
-        data_version(conn)
+        self.seal(true)
     }
 
     pub fn run(mut self, mut rx: mpsc::Receiver<Msg>) {
@@ -162,7 +181,7 @@ impl Writer {
                 self.commit_ballots(ballots);
             }
             if seal || stop.is_some() {
-                if let Err(e) = self.seal() {
+                if let Err(e) = self.seal(stop.is_some()) {
                     eprintln!("onus serve: sealing failed: {e}");
                 }
             }
@@ -182,35 +201,30 @@ impl Writer {
         }
     }
 
-    fn begin(&mut self) -> Result<(), String> {
-        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(sql)?;
-        let dv = data_version(&self.conn);
-        let synced = dv.and_then(|dv| {
-            if dv != self.data_version {
-                sync(&self.conn, &self.shared)?;
-                self.data_version = dv;
-            }
-            Ok(())
+    /// A write transaction holding `logs`, with what others appended to them read in.
+    fn begin(&mut self, logs: &[i64]) -> Result<(), String> {
+        self.db.begin(logs)?;
+        let only = self.db.shared().then_some(logs);
+        let synced = self.db.others_wrote().and_then(|changed| match changed {
+            true => sync(self.db.as_mut(), &self.shared, only),
+            false => Ok(()),
         });
         if let Err(e) = synced {
-            let _ = self.conn.execute_batch("ROLLBACK");
+            self.db.rollback();
             return Err(e);
         }
         Ok(())
     }
 
-    fn commit(&mut self) -> Result<(), String> {
-        if let Err(e) = self.conn.execute_batch("COMMIT") {
-            if !self.conn.is_autocommit() {
-                let _ = self.conn.execute_batch("ROLLBACK");
-            }
-            return Err(sql(e));
-        }
-        Ok(())
-    }
-
     fn commit_ballots(&mut self, ballots: Vec<Ballot>) {
-        if let Err(e) = self.begin() {
+        let logs: Vec<i64> = {
+            let state = self.shared.read().expect("state lock");
+            let mut ids: Vec<i64> = ballots.iter().filter_map(|b| state.get(&b.log).map(|l| l.db_id)).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        if let Err(e) = self.begin(&logs) {
             for b in ballots {
                 let _ = b.reply.send(Err(Refusal::storage(&e)));
             }
@@ -242,11 +256,12 @@ impl Writer {
                 pending.push((b, p));
             }
         }
-        let written = pending.iter().try_for_each(|(b, p)| store::insert_statement(&self.conn, p.db_id, p.seq, p.index, &p.id, &p.leaf, &b.line)).map_err(sql);
+        let db = &mut self.db;
+        let written = pending.iter().try_for_each(|(b, p)| db.insert_statement(p.db_id, p.seq, p.index, &p.id, &p.leaf, &b.line));
         let result = match written {
-            Ok(()) => self.commit(),
+            Ok(()) => self.db.commit(),
             Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
+                self.db.rollback();
                 Err(e)
             }
         };
@@ -294,45 +309,78 @@ impl Writer {
         }
     }
 
-    /// Signs a checkpoint of every log that has statements no checkpoint covers.
-    fn seal(&mut self) -> Result<(), String> {
-        let changed = data_version(&self.conn)? != self.data_version;
-        let unsealed = self.shared.read().expect("state lock").logs.iter().any(|l| l.unsealed() > 0);
-        if !changed && !unsealed {
-            return Ok(());
+    /// Signs a checkpoint of every log that has statements no checkpoint
+    /// covers, each in its own transaction, where this process holds the
+    /// log's lease; `now` ignores the seal interval (on start and shutdown).
+    fn seal(&mut self, now: bool) -> Result<(), String> {
+        if self.db.shared() {
+            // Other frontends' statements and checkpoints: for this frontend's reads too.
+            sync(self.db.as_mut(), &self.shared, None)?;
+        } else if self.db.others_wrote()? {
+            sync(self.db.as_mut(), &self.shared, None)?;
         }
-        self.begin()?;
-        let mut made: Vec<(usize, Sealed)> = Vec::new();
-        let todo: Vec<usize> = self.shared.read().expect("state lock").logs.iter().enumerate().filter(|(_, l)| l.unsealed() > 0).map(|(i, _)| i).collect();
-        let mut failed = None;
-        for pos in todo {
+        let todo: Vec<i64> = self.shared.read().expect("state lock").logs.iter().filter(|l| l.unsealed() > 0).map(|l| l.db_id).collect();
+        let due: Vec<i64> = todo.into_iter().filter(|id| now || self.last_seal.get(id).is_none_or(|t| t.elapsed() >= self.seal_every)).collect();
+        let mut first_error = None;
+        for db_id in due {
+            self.last_seal.insert(db_id, Instant::now());
+            match self.seal_log(db_id) {
+                Ok(Some(_size)) => {
+                    if let Some(to) = &self.sealed_to {
+                        let _ = to.send(db_id);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// One log's checkpoint, if it still needs one and this process may sign it: the size signed.
+    fn seal_log(&mut self, db_id: i64) -> Result<Option<u64>, String> {
+        let Some(pos) = self.shared.read().expect("state lock").logs.iter().position(|l| l.db_id == db_id) else { return Ok(None) };
+        // Without the log's key, this frontend does not compete for its lease.
+        let shared = self.shared.clone();
+        if self.key_for(&shared.read().expect("state lock").logs[pos]).is_none() {
+            return Ok(None);
+        }
+        self.begin(&[db_id])?;
+        let leased = match self.db.take_lease(db_id) {
+            Ok(l) => l,
+            Err(e) => {
+                self.db.rollback();
+                return Err(e);
+            }
+        };
+        let signed = {
             let shared = self.shared.clone();
             let state = shared.read().expect("state lock");
             let log = &state.logs[pos];
-            let Some(key) = self.key_for(log) else { continue };
-            let (size, root) = (log.size(), log.frontier.root());
-            let signed = note::sign_note(&note::checkpoint_text(&log.origin, size, &root), &log.origin, &key);
-            let line = onus::note::checkpoint_line(&signed);
-            if let Err(e) = store::insert_checkpoint(&self.conn, log.db_id, log.next_seq, size, &line) {
-                failed = Some(sql(e));
-                break;
+            match (leased && log.unsealed() > 0).then(|| self.key_for(log)).flatten() {
+                None => None,
+                Some(key) => {
+                    let (size, root) = (log.size(), log.frontier.root());
+                    let signed = note::sign_note(&note::checkpoint_text(&log.origin, size, &root), &log.origin, &key);
+                    let line = onus::note::checkpoint_line(&signed);
+                    Some((log.next_seq, line, Sealed { size, root, note: signed }))
+                }
             }
-            made.push((pos, Sealed { size, root, note: signed }));
-        }
-        if let Some(e) = failed {
-            let _ = self.conn.execute_batch("ROLLBACK");
+        };
+        let Some((seq, line, sealed)) = signed else {
+            // A lease taken or renewed is worth keeping even with nothing to sign.
+            return self.db.commit().map(|()| None);
+        };
+        if let Err(e) = self.db.insert_checkpoint(db_id, seq, sealed.size, &line) {
+            self.db.rollback();
             return Err(e);
         }
-        if made.is_empty() {
-            let _ = self.conn.execute_batch("ROLLBACK");
-            return Ok(());
-        }
-        self.commit()?;
-        let mut state = self.shared.write().expect("state lock");
-        for (pos, sealed) in made {
-            state.logs[pos].push_checkpoint(sealed);
-        }
-        Ok(())
+        self.db.commit()?;
+        let size = sealed.size;
+        self.shared.write().expect("state lock").logs[pos].push_checkpoint(sealed);
+        Ok(Some(size))
     }
 }
 

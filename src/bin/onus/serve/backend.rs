@@ -1,0 +1,117 @@
+//! What the writer and the publisher need of a database, so that one writer
+//! serves both stores: SQLite (one machine, the default) and PostgreSQL
+//! (several frontends on one database, [`super::pg`]).
+//!
+//! The writer's rule is the same for both: a write transaction first holds
+//! the logs it writes ([`Backend::begin`]), then reads what others appended
+//! to them since it last looked, then appends after it. So indexes are
+//! contiguous and assigned once, whoever else writes the database.
+
+use super::store::{self, sql, LogRow, StoredRow};
+use onus::statement::{Hash, Id};
+use rusqlite::Connection;
+
+pub trait Backend: Send {
+    /// Starts a write transaction in which no one else appends to `logs` (database ids).
+    fn begin(&mut self, logs: &[i64]) -> Result<(), String>;
+    /// Whether others may have written since this was last asked (SQLite: its data version;
+    /// PostgreSQL: always, as other frontends write all the time).
+    fn others_wrote(&mut self) -> Result<bool, String>;
+    /// Whether other processes write all the time (then the writer reads only the logs it holds).
+    fn shared(&self) -> bool;
+    fn logs_after(&mut self, after: i64) -> Result<Vec<LogRow>, String>;
+    fn rows_after(&mut self, log: i64, after_seq: i64, f: &mut dyn FnMut(StoredRow)) -> Result<(), String>;
+    fn insert_statement(&mut self, log: i64, seq: i64, idx: u64, id: &Id, leaf: &Hash, line: &str) -> Result<(), String>;
+    fn insert_checkpoint(&mut self, log: i64, seq: i64, size: u64, line: &str) -> Result<(), String>;
+    fn commit(&mut self) -> Result<(), String>;
+    fn rollback(&mut self);
+    /// Inside a transaction that holds `log`: takes or renews this process's lease on sealing
+    /// it; false while another live process holds it.
+    fn take_lease(&mut self, log: i64) -> Result<bool, String>;
+    /// Whether this process still holds the lease on sealing `log` (outside a transaction).
+    fn holds_lease(&mut self, log: i64) -> Result<bool, String>;
+    /// Statements `first .. first + count` of a log as an entry bundle.
+    fn bundle(&mut self, log: i64, first: u64, count: u64) -> Result<Vec<u8>, String>;
+}
+
+/// The SQLite store: `BEGIN IMMEDIATE` holds the whole database, and there is
+/// one collector per data folder, so the lease is always this process's.
+pub struct Sqlite {
+    pub conn: Connection,
+    pub data_version: i64,
+}
+
+impl Sqlite {
+    /// `data_version` must be read before the state is loaded, so that what is committed meanwhile is read again.
+    pub fn new(conn: Connection) -> Result<Sqlite, String> {
+        let data_version = conn.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(sql)?;
+        Ok(Sqlite { conn, data_version })
+    }
+}
+
+impl Backend for Sqlite {
+    fn begin(&mut self, _logs: &[i64]) -> Result<(), String> {
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(sql)
+    }
+    fn others_wrote(&mut self) -> Result<bool, String> {
+        let dv: i64 = self.conn.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(sql)?;
+        let changed = dv != self.data_version;
+        self.data_version = dv;
+        Ok(changed)
+    }
+    fn shared(&self) -> bool {
+        false
+    }
+    fn logs_after(&mut self, after: i64) -> Result<Vec<LogRow>, String> {
+        store::logs_after(&self.conn, after)
+    }
+    fn rows_after(&mut self, log: i64, after_seq: i64, f: &mut dyn FnMut(StoredRow)) -> Result<(), String> {
+        store::rows_after(&self.conn, log, after_seq, f)
+    }
+    fn insert_statement(&mut self, log: i64, seq: i64, idx: u64, id: &Id, leaf: &Hash, line: &str) -> Result<(), String> {
+        store::insert_statement(&self.conn, log, seq, idx, id, leaf, line).map_err(sql)
+    }
+    fn insert_checkpoint(&mut self, log: i64, seq: i64, size: u64, line: &str) -> Result<(), String> {
+        store::insert_checkpoint(&self.conn, log, seq, size, line).map_err(sql)
+    }
+    fn commit(&mut self) -> Result<(), String> {
+        if let Err(e) = self.conn.execute_batch("COMMIT") {
+            self.rollback();
+            return Err(sql(e));
+        }
+        Ok(())
+    }
+    fn rollback(&mut self) {
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+    fn take_lease(&mut self, _log: i64) -> Result<bool, String> {
+        Ok(true)
+    }
+    fn holds_lease(&mut self, _log: i64) -> Result<bool, String> {
+        Ok(true)
+    }
+    fn bundle(&mut self, log: i64, first: u64, count: u64) -> Result<Vec<u8>, String> {
+        store::bundle(&self.conn, log, first, count)
+    }
+}
+
+/// What the HTTP handlers read from a database: trace batches, receipts' statements, bundles.
+pub trait Reader: Send {
+    fn trace_batch(&mut self, log: i64, from: i64, end: i64, max_lines: i64, max_bytes: usize) -> Result<(Vec<u8>, i64), String>;
+    fn statement_line(&mut self, log: i64, idx: u64) -> Result<Option<String>, String>;
+    fn bundle(&mut self, log: i64, first: u64, count: u64) -> Result<Vec<u8>, String>;
+}
+
+impl Reader for Connection {
+    fn trace_batch(&mut self, log: i64, from: i64, end: i64, max_lines: i64, max_bytes: usize) -> Result<(Vec<u8>, i64), String> {
+        store::trace_batch(self, log, from, end, max_lines, max_bytes)
+    }
+    fn statement_line(&mut self, log: i64, idx: u64) -> Result<Option<String>, String> {
+        store::statement_line(self, log, idx)
+    }
+    fn bundle(&mut self, log: i64, first: u64, count: u64) -> Result<Vec<u8>, String> {
+        store::bundle(self, log, first, count)
+    }
+}

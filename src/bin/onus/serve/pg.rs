@@ -1,0 +1,340 @@
+//! The collector on PostgreSQL (`onus serve --db postgres://…`, docs/SERVE.md):
+//! any number of frontends share one database.
+//!
+//! - Sequencing: a write transaction locks the rows of the logs it appends to
+//!   (`SELECT … FOR UPDATE`), reads what other frontends appended since it last
+//!   looked, and appends after it; a ballot is answered only after its commit.
+//!   The lock makes indexes contiguous; the unique indexes on (log, idx) and
+//!   (log, id) make a duplicate or a reused index impossible even so.
+//! - Sealing: one frontend at a time per log, by a lease row (`leases`) with an
+//!   expiry in the database's clock, taken and renewed inside the sealing
+//!   transaction. Correctness does not rest on the lease: a checkpoint is signed
+//!   under the log's row lock over every statement committed before it, so two
+//!   checkpoints always describe prefixes of one sequence.
+//! - SQL: plain tables, `FOR UPDATE`, `ON CONFLICT`, partial unique indexes and
+//!   `now()`; no advisory locks, LISTEN/NOTIFY, sequences or extensions, so that
+//!   CockroachDB and YugabyteDB run it too (docs/SERVE.md says what was checked).
+
+use super::backend::{Backend, Reader};
+use super::store::{self, LogRow, StoredRow};
+use onus::statement::{self, Hash, Id};
+use postgres::{Client, NoTls};
+use std::path::Path;
+use std::time::Duration;
+
+/// The schema, one migration per version; `onus_schema` holds the version reached.
+const MIGRATIONS: &[&str] = &["
+CREATE TABLE logs (
+  id         BIGINT PRIMARY KEY,
+  name       TEXT NOT NULL UNIQUE,
+  origin     TEXT NOT NULL,
+  public_key TEXT NOT NULL,
+  key_file   TEXT NOT NULL,
+  created    TEXT NOT NULL
+);
+CREATE TABLE lines (
+  log  BIGINT NOT NULL REFERENCES logs(id),
+  seq  BIGINT NOT NULL,
+  idx  BIGINT,
+  id   BYTEA,
+  leaf BYTEA,
+  size BIGINT,
+  line TEXT NOT NULL,
+  PRIMARY KEY (log, seq)
+);
+CREATE UNIQUE INDEX lines_by_idx ON lines(log, idx) WHERE idx IS NOT NULL;
+CREATE UNIQUE INDEX lines_by_id ON lines(log, id) WHERE id IS NOT NULL;
+CREATE TABLE leases (
+  log     BIGINT PRIMARY KEY REFERENCES logs(id),
+  holder  TEXT NOT NULL,
+  expires TIMESTAMPTZ NOT NULL
+);
+"];
+/// The schema version this onus writes.
+pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
+
+pub fn pg(e: postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("PostgreSQL: {} ({})", db.message(), db.code().code()),
+        None => format!("PostgreSQL: {e}"),
+    }
+}
+
+/// The URL without its password, for messages.
+pub fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let cred = &url[s + 3..at];
+            let user = cred.split(':').next().unwrap_or("");
+            format!("{}{user}{}", &url[..s + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub fn connect(url: &str) -> Result<Client, String> {
+    let mut config: postgres::Config = url.parse().map_err(|e| format!("--db {}: not a PostgreSQL URL ({e}); e.g. postgres://user@127.0.0.1:5432/onus", redacted(url)))?;
+    config.connect_timeout(Duration::from_secs(10));
+    config.application_name("onus serve");
+    config.connect(NoTls).map_err(|e| format!("cannot connect to {}: {}. Is PostgreSQL running there, and may this user connect?", redacted(url), pg(e)))
+}
+
+/// Connects and brings the schema to [`SCHEMA_VERSION`], refusing a database that is newer.
+pub fn open(url: &str) -> Result<Client, String> {
+    let mut c = connect(url)?;
+    // Two frontends starting at once may both try to create the table: the loser retries.
+    for attempt in 0.. {
+        let made = c.batch_execute("CREATE TABLE IF NOT EXISTS onus_schema (k TEXT PRIMARY KEY, version INT NOT NULL); INSERT INTO onus_schema (k, version) VALUES ('onus', 0) ON CONFLICT (k) DO NOTHING;");
+        match made {
+            Ok(()) => break,
+            Err(_) if attempt < 3 => std::thread::sleep(Duration::from_millis(200)),
+            Err(e) => return Err(format!("{}: cannot create the schema table: {}", redacted(url), pg(e))),
+        }
+    }
+    let mut tx = c.transaction().map_err(pg)?;
+    let version: i32 = tx.query_one("SELECT version FROM onus_schema WHERE k = 'onus' FOR UPDATE", &[]).map_err(pg)?.get(0);
+    if version > SCHEMA_VERSION {
+        return Err(format!(
+            "the database {} has onus schema version {version}; this onus knows versions up to {SCHEMA_VERSION}. A newer onus wrote it: run that version (or newer) of onus.",
+            redacted(url)
+        ));
+    }
+    for (i, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.batch_execute(m).map_err(|e| format!("{}: migration to schema version {}: {}", redacted(url), i + 1, pg(e)))?;
+    }
+    if version < SCHEMA_VERSION {
+        tx.execute("UPDATE onus_schema SET version = $1 WHERE k = 'onus'", &[&SCHEMA_VERSION]).map_err(pg)?;
+        eprintln!("onus serve: {}: onus schema at version {SCHEMA_VERSION} (was {version})", redacted(url));
+    }
+    tx.commit().map_err(pg)?;
+    Ok(c)
+}
+
+fn log_row(r: &postgres::Row) -> Result<LogRow, String> {
+    let name: String = r.get(1);
+    let public = statement::parse_key(r.get::<_, &str>(3)).map_err(|e| format!("log {name}: stored public key: {e}"))?;
+    Ok(LogRow { db_id: r.get(0), name, origin: r.get(2), public, key_file: r.get(4) })
+}
+
+fn stored_row(r: &postgres::Row) -> StoredRow {
+    StoredRow { seq: r.get(0), idx: r.get(1), id: r.get(2), leaf: r.get(3), size: r.get(4), line: r.get(5) }
+}
+
+/// On first start (no logs yet): `name` with the example poll, created by exactly one frontend.
+pub fn ensure_default(c: &mut Client, dir: &Path, name: &str, origin: &str, poll: &store::PollSpec, now: i64) -> Result<bool, String> {
+    let mut tx = c.transaction().map_err(pg)?;
+    // The schema row serialises first starts.
+    tx.query_one("SELECT version FROM onus_schema WHERE k = 'onus' FOR UPDATE", &[]).map_err(pg)?;
+    let logs: i64 = tx.query_one("SELECT count(*) FROM logs", &[]).map_err(pg)?.get(0);
+    if logs > 0 {
+        return Ok(false);
+    }
+    let new = store::prepare_log(dir, name, origin, now)?;
+    let db_id: i64 = tx.query_one("SELECT coalesce(max(id), 0) + 1 FROM logs", &[]).map_err(pg)?.get(0);
+    tx.execute(
+        "INSERT INTO logs (id, name, origin, public_key, key_file, created) VALUES ($1, $2, $3, $4, $5, $6)",
+        &[&db_id, &name, &origin, &statement::key_to_string(&new.public), &new.key_file, &statement::format_time(now)],
+    )
+    .map_err(pg)?;
+    let row = LogRow { db_id, name: name.into(), origin: origin.into(), public: new.public, key_file: new.key_file.clone() };
+    let (line, id, leaf) = &new.genesis;
+    insert_statement(&mut tx, db_id, 0, 0, id, leaf, line)?;
+    let (line, id, leaf) = store::poll_line(&row, &new.key, poll, now)?;
+    insert_statement(&mut tx, db_id, 1, 1, &id, &leaf, &line)?;
+    tx.commit().map_err(pg)?;
+    new.guard.keep()?;
+    Ok(true)
+}
+
+fn insert_statement(c: &mut impl postgres::GenericClient, log: i64, seq: i64, idx: u64, id: &Id, leaf: &Hash, line: &str) -> Result<(), String> {
+    c.execute("INSERT INTO lines (log, seq, idx, id, leaf, size, line) VALUES ($1, $2, $3, $4, $5, NULL, $6)", &[&log, &seq, &(idx as i64), &&id.0[..], &&leaf.0[..], &line]).map_err(pg)?;
+    Ok(())
+}
+
+/// The writer's and the publisher's connection; reconnects after the database went away.
+pub struct Pg {
+    url: String,
+    client: Option<Client>,
+    /// Who holds a lease: this process, unique across restarts.
+    holder: String,
+    lease: Duration,
+    in_tx: bool,
+}
+
+impl Pg {
+    pub fn new(url: &str, client: Client, holder: String, lease: Duration) -> Pg {
+        Pg { url: url.to_string(), client: Some(client), holder, lease, in_tx: false }
+    }
+
+    fn client(&mut self) -> Result<&mut Client, String> {
+        if self.client.as_ref().is_none_or(|c| c.is_closed()) {
+            self.client = None;
+            self.in_tx = false;
+            let c = connect(&self.url)?;
+            eprintln!("onus serve: reconnected to {}", redacted(&self.url));
+            self.client = Some(c);
+        }
+        Ok(self.client.as_mut().expect("connected"))
+    }
+
+    fn exec(&mut self, sql: &str) -> Result<(), String> {
+        self.client()?.batch_execute(sql).map_err(pg)
+    }
+
+    fn lease_ms(&self) -> f64 {
+        self.lease.as_secs_f64() * 1000.0
+    }
+}
+
+impl Backend for Pg {
+    fn begin(&mut self, logs: &[i64]) -> Result<(), String> {
+        self.exec("BEGIN")?;
+        self.in_tx = true;
+        let mut ids = logs.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        // In id order: two frontends never wait for each other in a cycle.
+        let locked = self.client()?.query("SELECT id FROM logs WHERE id = ANY($1) ORDER BY id FOR UPDATE", &[&ids]).map_err(pg);
+        if let Err(e) = locked {
+            self.rollback();
+            return Err(e);
+        }
+        Ok(())
+    }
+    fn others_wrote(&mut self) -> Result<bool, String> {
+        Ok(true)
+    }
+    fn shared(&self) -> bool {
+        true
+    }
+    fn logs_after(&mut self, after: i64) -> Result<Vec<LogRow>, String> {
+        let rows = self.client()?.query("SELECT id, name, origin, public_key, key_file FROM logs WHERE id > $1 ORDER BY id", &[&after]).map_err(pg)?;
+        rows.iter().map(log_row).collect()
+    }
+    fn rows_after(&mut self, log: i64, after_seq: i64, f: &mut dyn FnMut(StoredRow)) -> Result<(), String> {
+        // In slices: a frontend that starts on a large log does not hold one huge result.
+        let mut after = after_seq;
+        loop {
+            let rows = self.client()?.query("SELECT seq, idx, id, leaf, size, line FROM lines WHERE log = $1 AND seq > $2 ORDER BY seq LIMIT 65536", &[&log, &after]).map_err(pg)?;
+            let n = rows.len();
+            for r in &rows {
+                let row = stored_row(r);
+                after = row.seq;
+                f(row);
+            }
+            if n < 65536 {
+                return Ok(());
+            }
+        }
+    }
+    fn insert_statement(&mut self, log: i64, seq: i64, idx: u64, id: &Id, leaf: &Hash, line: &str) -> Result<(), String> {
+        insert_statement(self.client()?, log, seq, idx, id, leaf, line)
+    }
+    fn insert_checkpoint(&mut self, log: i64, seq: i64, size: u64, line: &str) -> Result<(), String> {
+        self.client()?.execute("INSERT INTO lines (log, seq, idx, id, leaf, size, line) VALUES ($1, $2, NULL, NULL, NULL, $3, $4)", &[&log, &seq, &(size as i64), &line]).map_err(pg)?;
+        Ok(())
+    }
+    fn commit(&mut self) -> Result<(), String> {
+        self.in_tx = false;
+        let r = self.exec("COMMIT");
+        if r.is_err() {
+            // A failed COMMIT leaves nothing committed; make sure the connection is usable again.
+            let _ = self.exec("ROLLBACK");
+        }
+        r
+    }
+    fn rollback(&mut self) {
+        if self.in_tx {
+            self.in_tx = false;
+            if let Some(c) = self.client.as_mut() {
+                let _ = c.batch_execute("ROLLBACK");
+            }
+        }
+    }
+    fn take_lease(&mut self, log: i64) -> Result<bool, String> {
+        let ms = self.lease_ms();
+        let holder = self.holder.clone();
+        let c = self.client()?;
+        let row = c.query_opt("SELECT holder, expires > now() FROM leases WHERE log = $1 FOR UPDATE", &[&log]).map_err(pg)?;
+        if let Some(r) = &row {
+            let (by, live): (String, bool) = (r.get(0), r.get(1));
+            if live && by != holder {
+                return Ok(false);
+            }
+            if by != holder {
+                eprintln!("onus serve: log {log}: the sealer {by} let its lease lapse; this frontend ({holder}) seals from now on");
+            }
+        }
+        c.execute(
+            "INSERT INTO leases (log, holder, expires) VALUES ($1, $2, now() + $3 * interval '1 millisecond') ON CONFLICT (log) DO UPDATE SET holder = excluded.holder, expires = excluded.expires",
+            &[&log, &holder, &ms],
+        )
+        .map_err(pg)?;
+        Ok(true)
+    }
+    fn holds_lease(&mut self, log: i64) -> Result<bool, String> {
+        let holder = self.holder.clone();
+        let row = self.client()?.query_opt("SELECT 1 FROM leases WHERE log = $1 AND holder = $2 AND expires > now()", &[&log, &holder]).map_err(pg)?;
+        Ok(row.is_some())
+    }
+    fn bundle(&mut self, log: i64, first: u64, count: u64) -> Result<Vec<u8>, String> {
+        bundle(self.client()?, log, first, count)
+    }
+}
+
+fn bundle(c: &mut Client, log: i64, first: u64, count: u64) -> Result<Vec<u8>, String> {
+    let rows = c.query("SELECT line FROM lines WHERE log = $1 AND idx >= $2 AND idx < $3 ORDER BY idx", &[&log, &(first as i64), &((first + count) as i64)]).map_err(pg)?;
+    if rows.len() as u64 != count {
+        return Err(format!("the database holds {} of statements {first}..{} of this log", rows.len(), first + count));
+    }
+    let mut buf = Vec::new();
+    for r in &rows {
+        buf.extend_from_slice(r.get::<_, &str>(0).as_bytes());
+        buf.push(b'\n');
+    }
+    Ok(buf)
+}
+
+/// A read connection for the HTTP handlers.
+pub struct PgReader {
+    url: String,
+    client: Option<Client>,
+}
+
+impl PgReader {
+    pub fn new(url: &str) -> PgReader {
+        PgReader { url: url.to_string(), client: None }
+    }
+    fn client(&mut self) -> Result<&mut Client, String> {
+        if self.client.as_ref().is_none_or(|c| c.is_closed()) {
+            self.client = Some(connect(&self.url)?);
+        }
+        Ok(self.client.as_mut().expect("connected"))
+    }
+}
+
+impl Reader for PgReader {
+    fn trace_batch(&mut self, log: i64, from: i64, end: i64, max_lines: i64, max_bytes: usize) -> Result<(Vec<u8>, i64), String> {
+        let rows = self.client()?.query("SELECT seq, line FROM lines WHERE log = $1 AND seq >= $2 AND seq < $3 ORDER BY seq LIMIT $4", &[&log, &from, &end, &max_lines]).map_err(pg)?;
+        let mut buf = Vec::new();
+        let (mut n, mut last) = (0, from - 1);
+        for r in &rows {
+            last = r.get(0);
+            buf.extend_from_slice(r.get::<_, &str>(1).as_bytes());
+            buf.push(b'\n');
+            n += 1;
+            if buf.len() >= max_bytes {
+                break;
+            }
+        }
+        let next = if n == max_lines || buf.len() >= max_bytes { last + 1 } else { end };
+        Ok((buf, next))
+    }
+    fn statement_line(&mut self, log: i64, idx: u64) -> Result<Option<String>, String> {
+        let row = self.client()?.query_opt("SELECT line FROM lines WHERE log = $1 AND idx = $2", &[&log, &(idx as i64)]).map_err(pg)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+    fn bundle(&mut self, log: i64, first: u64, count: u64) -> Result<Vec<u8>, String> {
+        bundle(self.client()?, log, first, count)
+    }
+}

@@ -1,0 +1,439 @@
+//! The collector on PostgreSQL with several frontends, and tiles on object
+//! storage (docs/SERVE.md, "More than one machine"): the same HTTP and
+//! durability checks as on SQLite, against two `onus serve` processes on one
+//! database. `npm test` starts a throwaway PostgreSQL cluster and an S3
+//! emulator (scripts/services.mjs) and names them in ONUS_TEST_POSTGRES and
+//! ONUS_TEST_S3_ENDPOINT; without them these tests fail and say so.
+//!
+//! The tests here take turns (one of them kills PostgreSQL itself).
+#![cfg(feature = "serve")]
+
+mod serve_support;
+
+use onus::merkle;
+use onus::note;
+use onus::statement::{self, id_to_hex, Id};
+use onus::{Options, Status};
+use serve_support::*;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn turn() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn need(var: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| {
+        panic!("{var} is not set: these tests need the throwaway PostgreSQL and S3 emulator that `npm test` starts (scripts/services.mjs); run `npm test`, or start them yourself and set ONUS_TEST_POSTGRES (and the other ONUS_TEST_* variables services.mjs sets)")
+    })
+}
+
+/// A new, empty database on the test cluster: its URL.
+fn fresh_db(name: &str) -> String {
+    let admin = need("ONUS_TEST_POSTGRES");
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let db = format!("onus_{name}_{}", nanos % 1_000_000_000_000);
+    let mut c = postgres::Client::connect(&admin, postgres::NoTls).unwrap_or_else(|e| panic!("cannot connect to the test PostgreSQL at {admin}: {e}"));
+    c.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    format!("{base}/{db}")
+}
+
+/// Two frontends' flags on one database, publishing to `tiles`.
+fn flags<'a>(db: &'a str, tiles: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec!["--db", db, "--tiles", tiles, "--rate", "0", "--seal-ms", "200", "--lease-ms", "1000"];
+    v.extend_from_slice(extra);
+    v
+}
+
+/// Frontend A creates the log; B gets a copy of its key (as an operator would copy it).
+fn two_frontends(dir: &Path, db: &str, tiles: &str, extra: &[&str]) -> (Server, Server) {
+    let (da, dbb) = (dir.join("a"), dir.join("b"));
+    let a = Server::start(&da, &flags(db, tiles, extra));
+    std::fs::create_dir_all(&dbb).unwrap();
+    std::fs::copy(da.join("polls.key"), dbb.join("polls.key")).unwrap();
+    let b = Server::start(&dbb, &flags(db, tiles, extra));
+    (a, b)
+}
+
+fn size_of(note_text: &str) -> u64 {
+    note::parse_checkpoint(note_text).unwrap().size
+}
+
+fn checkpoint_size(base: &str) -> Option<u64> {
+    let r = agent().get(&format!("{base}/logs/polls/checkpoint")).call().ok()?;
+    Some(size_of(&r.into_string().ok()?))
+}
+
+/// Clients posting ballots round the frontends; a ballot whose answer was lost
+/// (a frontend died) is posted again to the next one, and a 409 then gives its index.
+struct Load {
+    stop: Arc<AtomicBool>,
+    acked: Arc<Mutex<Vec<(Id, u64)>>>,
+    retried: Arc<AtomicU64>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Load {
+    fn start(bases: Vec<String>, poll: Id, clients: u64, per_client: u64, first_voter: u64) -> Load {
+        let stop = Arc::new(AtomicBool::new(false));
+        let acked: Arc<Mutex<Vec<(Id, u64)>>> = Arc::default();
+        let retried = Arc::new(AtomicU64::new(0));
+        let t = now();
+        let threads = (0..clients)
+            .map(|c| {
+                let (stop, acked, retried, bases) = (stop.clone(), acked.clone(), retried.clone(), bases.clone());
+                std::thread::spawn(move || {
+                    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).build();
+                    let mut turn = c as usize;
+                    for i in 0..per_client {
+                        if stop.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        let (line, id) = ballot(&voter(first_voter + c * 1_000_000 + i), &poll, (i % 4) as i64, t);
+                        let started = Instant::now();
+                        loop {
+                            let base = &bases[turn % bases.len()];
+                            turn += 1;
+                            match agent.post(&format!("{base}/logs/polls/statements")).send_string(&line) {
+                                Ok(r) => {
+                                    let v: serde_json::Value = serde_json::from_str(&r.into_string().unwrap()).unwrap();
+                                    assert_eq!(v["id"].as_str().unwrap(), id_to_hex(&id));
+                                    acked.lock().unwrap().push((id, v["index"].as_u64().unwrap()));
+                                    break;
+                                }
+                                Err(ureq::Error::Status(409, r)) => {
+                                    let v: serde_json::Value = serde_json::from_str(&r.into_string().unwrap()).unwrap();
+                                    acked.lock().unwrap().push((id, v["index"].as_u64().expect("a duplicate says where the statement is")));
+                                    break;
+                                }
+                                Err(ureq::Error::Status(503, _)) | Err(ureq::Error::Transport(_)) => {
+                                    retried.fetch_add(1, Ordering::Relaxed);
+                                    assert!(started.elapsed() < Duration::from_secs(60), "ballot {} was never taken", id_to_hex(&id));
+                                    std::thread::sleep(Duration::from_millis(50));
+                                }
+                                Err(ureq::Error::Status(code, r)) => panic!("ballot refused with {code}: {}", r.into_string().unwrap_or_default()),
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        Load { stop, acked, retried, threads }
+    }
+
+    fn count(&self) -> usize {
+        self.acked.lock().unwrap().len()
+    }
+
+    fn wait_for(&self, n: usize, secs: u64) {
+        eventually(secs, &format!("{n} acknowledged ballots"), || (self.count() >= n).then_some(()));
+    }
+
+    fn finish(self) -> (Vec<(Id, u64)>, u64) {
+        self.stop.store(true, Ordering::Relaxed);
+        for t in self.threads {
+            t.join().expect("a client thread");
+        }
+        let acked = std::mem::take(&mut *self.acked.lock().unwrap());
+        (acked, self.retried.load(Ordering::Relaxed))
+    }
+}
+
+/// The trace from `base` once a checkpoint covers at least `size` statements; verified under `key`.
+fn verified_trace(base: &str, key: statement::Key, size: u64) -> (String, onus::Report) {
+    eventually(60, &format!("a verified trace with a checkpoint at size >= {size} from {base}"), || {
+        let b = get(&format!("{base}/logs/polls/trace.jsonl")).body;
+        let r = onus::verify_bytes(b.as_bytes(), Options { log_key: Some(key), ..Options::default() });
+        (r.status == Status::Verified && r.sealed.as_ref().is_some_and(|s| s.size >= size)).then_some((b, r))
+    })
+}
+
+/// Statement id -> index in a trace.
+fn indexes(trace: &str) -> HashMap<Id, u64> {
+    trace
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with("{\"checkpoint\""))
+        .enumerate()
+        .map(|(i, l)| (statement::parse_statement(l.as_bytes()).unwrap().id, i as u64))
+        .collect()
+}
+
+/// Every acknowledged ballot is in the trace at the index it was given, and indexes are contiguous.
+fn all_acknowledged_present(trace: &str, acked: &[(Id, u64)]) {
+    let at = indexes(trace);
+    let moved: Vec<_> = acked.iter().filter(|(id, i)| at.get(id) != Some(i)).map(|(id, i)| (id_to_hex(id), *i)).collect();
+    assert!(moved.is_empty(), "{} acknowledged ballots missing or at another index, e.g. {:?}", moved.len(), &moved[..moved.len().min(3)]);
+    let mut idx: Vec<u64> = at.values().copied().collect();
+    idx.sort_unstable();
+    assert!(idx.iter().enumerate().all(|(i, &v)| i as u64 == v), "indexes are not contiguous");
+}
+
+fn onus(args: &[&str]) -> (i32, String) {
+    let out = Command::new(onus_bin()).args(args).output().unwrap();
+    (out.status.code().unwrap_or(-1), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+/// The tiled log in a folder store verifies (resuming `state` if given: consistent with what it saw) and passes fsck.
+fn store_checks(folder: &Path, vkey: &str, state: &Path) {
+    let dir = format!("{}/", folder.join("polls").display());
+    let (code, out) = onus(&["verify", &dir, "--key", vkey, "--state", state.to_str().unwrap()]);
+    assert_eq!(code, 0, "onus verify {dir}: {out}");
+    let (code, out) = onus(&["fsck", &dir, "--key", vkey]);
+    assert_eq!(code, 0, "onus fsck {dir}: {out}");
+    assert!(out.contains(": ok: "), "{out}");
+}
+
+fn vkey_of(s: &Server) -> String {
+    get(&s.url("/logs/polls")).json()["vkey"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn two_frontends_sequence_one_log_and_publish_its_tiles() {
+    let _turn = turn();
+    let dir = tmpdir("pg-two");
+    let db = fresh_db("two");
+    let tiles = dir.join("tiles");
+    let tiles_s = tiles.to_str().unwrap().to_string();
+    let (a, b) = two_frontends(&dir, &db, &tiles_s, &[]);
+    let poll = poll_id(&a, "polls", 0);
+    assert_eq!(poll_id(&b, "polls", 0), poll, "both frontends serve the one log");
+    let key = log_key(&a, "polls");
+    let vkey = vkey_of(&a);
+
+    let load = Load::start(vec![a.base.clone(), b.base.clone()], poll, 8, 60, 0);
+    load.wait_for(480, 120);
+    let (acked, retried) = load.finish();
+    assert_eq!(retried, 0, "no frontend was down, yet ballots had to be posted again");
+    let mut idx: Vec<u64> = acked.iter().map(|(_, i)| *i).collect();
+    idx.sort_unstable();
+    assert_eq!(idx, (2..482).collect::<Vec<u64>>(), "indexes are contiguous from 2 (after the log and poll statements), each given once");
+
+    // A ballot B took, posted to A: the original index.
+    let (line, id) = ballot(&voter(0), &poll, 0, now());
+    let dup = post(&a.url("/logs/polls/statements"), &line);
+    assert_eq!(dup.status, 409, "{}", dup.body);
+    assert_eq!(dup.json()["index"].as_u64(), acked.iter().find(|(i, _)| *i == id).map(|(_, x)| *x));
+
+    // Both frontends serve the same verified trace, and the store holds its tiles.
+    let (trace_a, report) = verified_trace(&a.base, key, 482);
+    all_acknowledged_present(&trace_a, &acked);
+    let (trace_b, _) = verified_trace(&b.base, key, 482);
+    assert_eq!(indexes(&trace_a), indexes(&trace_b));
+    assert_eq!(report.polls[0].voters, 480);
+    eventually(30, "the store's checkpoint at size 482", || (std::fs::read_to_string(tiles.join("polls/checkpoint")).ok().map(|t| size_of(&t)) == Some(482)).then_some(()));
+    // Tiles are read from the store by either frontend, never the database.
+    let r = agent().get(&b.url("/logs/polls/tile/0/001.p/226")).call().unwrap();
+    assert_eq!(r.header("cache-control"), Some("public, max-age=60"));
+    let mut t0 = Vec::new();
+    std::io::Read::read_to_end(&mut r.into_reader(), &mut t0).unwrap();
+    assert_eq!(t0.len(), 226 * 32);
+    assert_eq!(t0, std::fs::read(tiles.join("polls/tile/0/001.p/226")).unwrap());
+    let state = dir.join("reader.state");
+    store_checks(&tiles, &vkey, &state);
+    let (code, out) = onus(&["verify", &a.url("/logs/polls/"), "--key", &vkey]);
+    assert_eq!(code, 0, "the tiled log through a frontend: {out}");
+
+    // fsck finds a tile the store altered, by its path.
+    let t = tiles.join("polls/tile/0/000");
+    let mut bytes = std::fs::read(&t).unwrap();
+    bytes[40] ^= 1;
+    std::fs::write(&t, &bytes).unwrap();
+    let (code, out) = onus(&["fsck", &format!("{}/", tiles.join("polls").display())]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("tile/0/000: differs from the tile the bundles make"), "{out}");
+    println!("two frontends: 480 ballots over 8 clients, indexes 2..482 contiguous; both traces equal and verified; tiles in the store verified and fsck clean");
+}
+
+/// The frontend that seals, found by the lease's holder (host:pid:random).
+fn sealer_pid(db: &str) -> u32 {
+    let mut c = postgres::Client::connect(db, postgres::NoTls).unwrap();
+    let holder: String = c.query_one("SELECT holder FROM leases", &[]).unwrap().get(0);
+    holder.split(':').nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn the_sealer_is_killed_mid_load_and_another_frontend_takes_over() {
+    let _turn = turn();
+    let dir = tmpdir("pg-takeover");
+    let db = fresh_db("takeover");
+    let tiles = dir.join("tiles");
+    let tiles_s = tiles.to_str().unwrap().to_string();
+    let (a, b) = two_frontends(&dir, &db, &tiles_s, &[]);
+    let poll = poll_id(&a, "polls", 0);
+    let key = log_key(&a, "polls");
+    let vkey = vkey_of(&a);
+    let load = Load::start(vec![a.base.clone(), b.base.clone()], poll, 8, 100_000, 0);
+    load.wait_for(500, 120);
+    // A reader sees the store before the kill; afterwards it must see a consistent extension.
+    eventually(30, "a checkpoint in the store", || tiles.join("polls/checkpoint").exists().then_some(()));
+    let state = dir.join("reader.state");
+    store_checks(&tiles, &vkey, &state);
+
+    let pid = sealer_pid(&db);
+    let (mut sealer, survivor) = if pid == a.child.id() { (a, b) } else { (b, a) };
+    assert_eq!(sealer.child.id(), pid, "the lease names one of the two frontends");
+    sealer.kill(); // SIGKILL, mid-load and mid-integration
+    let killed = Instant::now();
+    let before = load.count();
+    load.wait_for(before + 500, 120);
+    let (acked, retried) = load.finish();
+    let last = 2 + acked.len() as u64;
+    // The survivor takes the lease and seals everything acknowledged.
+    eventually(60, "the survivor's checkpoint over every acknowledged ballot", || checkpoint_size(&survivor.base).filter(|&s| s >= last).map(|_| ()));
+    let takeover = killed.elapsed();
+    assert_eq!(sealer_pid(&db), survivor.child.id());
+    let (trace, report) = verified_trace(&survivor.base, key, last);
+    all_acknowledged_present(&trace, &acked);
+    // Every checkpoint line in the trace (by both sealers) is a prefix of the last one.
+    let leaves: Vec<_> = trace
+        .lines()
+        .filter(|l| !l.starts_with("{\"checkpoint\""))
+        .map(|l| {
+            let st = statement::parse_statement(l.as_bytes()).unwrap();
+            merkle::leaf_hash(&st.id, &st.sig)
+        })
+        .collect();
+    let origin = report.origin.clone().unwrap();
+    let notes: Vec<String> = trace.lines().filter(|l| l.starts_with("{\"checkpoint\"")).map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["checkpoint"].as_str().unwrap().to_string()).collect();
+    for n in &notes {
+        let cp = note::verify_checkpoint(n, &origin, &key).unwrap();
+        assert_eq!(merkle::root(&leaves[..cp.size as usize]), cp.root, "checkpoint at size {}", cp.size);
+    }
+    eventually(30, "the store's checkpoint over every acknowledged ballot", || {
+        std::fs::read_to_string(tiles.join("polls/checkpoint")).ok().filter(|t| size_of(t) >= last).map(|_| ())
+    });
+    store_checks(&tiles, &vkey, &state);
+    println!(
+        "takeover: sealer (pid {pid}) killed after {before} acknowledged ballots; the survivor sealed all {} acknowledged within {:.1} s of the kill ({retried} ballots posted again); {} checkpoint lines by both sealers, all prefixes of the last; the store verified against the reader's state from before the kill, fsck clean",
+        acked.len(),
+        takeover.as_secs_f64(),
+        notes.len()
+    );
+}
+
+/// PostgreSQL's own process, from the cluster folder services.mjs made.
+fn postmaster_pid() -> u32 {
+    let data = PathBuf::from(need("ONUS_TEST_PG_DATA"));
+    let pid = std::fs::read_to_string(data.join("postmaster.pid")).unwrap();
+    pid.lines().next().unwrap().trim().parse().unwrap()
+}
+
+/// Restarts the cluster with the command services.mjs gives; the old server's
+/// backends may take a moment to notice their postmaster died, so a few tries.
+fn restart_postgres() {
+    let cmd = need("ONUS_TEST_PG_RESTART");
+    let mut last = String::new();
+    for _ in 0..10 {
+        let out = Command::new("sh").args(["-c", &cmd]).output().unwrap();
+        if out.status.success() {
+            return;
+        }
+        last = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    let log = std::fs::read_to_string(need("ONUS_TEST_PG_LOG")).unwrap_or_default();
+    panic!("restarting PostgreSQL failed: {last}\nits log ends: {}", &log[log.len().saturating_sub(2000)..]);
+}
+
+#[test]
+fn postgres_is_killed_mid_load_and_restarted() {
+    let _turn = turn();
+    let dir = tmpdir("pg-crash");
+    let db = fresh_db("crash");
+    let tiles = dir.join("tiles");
+    let tiles_s = tiles.to_str().unwrap().to_string();
+    let (a, b) = two_frontends(&dir, &db, &tiles_s, &[]);
+    let poll = poll_id(&a, "polls", 0);
+    let key = log_key(&a, "polls");
+    let vkey = vkey_of(&a);
+    let load = Load::start(vec![a.base.clone(), b.base.clone()], poll, 8, 100_000, 0);
+    load.wait_for(500, 120);
+    eventually(30, "a checkpoint in the store", || tiles.join("polls/checkpoint").exists().then_some(()));
+    let state = dir.join("reader.state");
+    store_checks(&tiles, &vkey, &state);
+
+    let pid = postmaster_pid();
+    let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+    let killed = Instant::now();
+    let before = load.count();
+    std::thread::sleep(Duration::from_secs(1));
+    // While the database is down every ballot is refused with 503 (and posted again), none acknowledged.
+    restart_postgres();
+    load.wait_for(before + 500, 120);
+    let (acked, retried) = load.finish();
+    let last = 2 + acked.len() as u64;
+    let (trace, _) = verified_trace(&a.base, key, last);
+    all_acknowledged_present(&trace, &acked);
+    let (trace_b, _) = verified_trace(&b.base, key, last);
+    assert_eq!(indexes(&trace), indexes(&trace_b));
+    eventually(60, "the store's checkpoint over every acknowledged ballot", || {
+        std::fs::read_to_string(tiles.join("polls/checkpoint")).ok().filter(|t| size_of(t) >= last).map(|_| ())
+    });
+    store_checks(&tiles, &vkey, &state);
+    assert!(a.stderr().contains("reconnected") || b.stderr().contains("reconnected"), "the frontends say they reconnected");
+    println!(
+        "PostgreSQL SIGKILLed after {before} acknowledged ballots and restarted; {} acknowledged in all, every one at its index ({retried} posts retried, {:.1} s from the kill to the end); both frontends agree; the store verified against the reader's earlier state; fsck clean",
+        acked.len(),
+        killed.elapsed().as_secs_f64()
+    );
+}
+
+#[test]
+fn tiles_on_an_s3_compatible_store() {
+    let _turn = turn();
+    let endpoint = need("ONUS_TEST_S3_ENDPOINT");
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let bucket = format!("onus-test-{}", nanos % 1_000_000_000_000);
+    let made = agent().put(&format!("{endpoint}/{bucket}")).call();
+    assert!(made.is_ok(), "creating bucket {bucket} at {endpoint}: {made:?}");
+    // Readable by anyone, as a bucket behind a CDN is (docs/SERVE.md).
+    let policy = format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::{bucket}/*"}}]}}"#);
+    let set = agent().put(&format!("{endpoint}/{bucket}?policy")).send_string(&policy);
+    assert!(set.is_ok(), "public-read policy on {bucket}: {set:?}");
+    let dir = tmpdir("pg-s3");
+    let db = fresh_db("s3");
+    let spec = format!("s3://{bucket}/published");
+    let data = dir.join("a");
+    std::env::set_var("AWS_ENDPOINT", &endpoint);
+    let a = Server::start(&data, &flags(&db, &spec, &[]));
+    let poll = poll_id(&a, "polls", 0);
+    let vkey = vkey_of(&a);
+    let load = Load::start(vec![a.base.clone()], poll, 4, 75, 0);
+    load.wait_for(300, 120);
+    let (acked, _) = load.finish();
+    let last = 2 + acked.len() as u64;
+    eventually(60, "the checkpoint from the bucket at the last size", || checkpoint_size(&a.base).filter(|&s| s >= last).map(|_| ()));
+    // Straight from the bucket, as a CDN in front of it would serve it.
+    let from_bucket = format!("{endpoint}/{bucket}/published/polls/");
+    let (code, out) = onus(&["verify", &from_bucket, "--key", &vkey]);
+    assert_eq!(code, 0, "onus verify {from_bucket}: {out}");
+    let (code, out) = onus(&["fsck", &from_bucket, "--key", &vkey]);
+    assert_eq!(code, 0, "onus fsck {from_bucket}: {out}");
+    // And through the frontend, which reads the bucket.
+    let (code, out) = onus(&["verify", &a.url("/logs/polls/"), "--key", &vkey]);
+    assert_eq!(code, 0, "{out}");
+    println!("s3: {} ballots; the bucket's tiled log verified and fsck clean, directly and through the frontend", acked.len());
+}
+
+#[test]
+fn a_database_of_a_newer_schema_is_refused() {
+    let _turn = turn();
+    let db = fresh_db("newer");
+    let mut c = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+    c.batch_execute("CREATE TABLE onus_schema (k TEXT PRIMARY KEY, version INT NOT NULL); INSERT INTO onus_schema VALUES ('onus', 99);").unwrap();
+    let dir = tmpdir("pg-newer");
+    let out = run_briefly(Command::new(onus_bin()).args(["serve", "--data"]).arg(dir.join("d")).args(["--addr", "127.0.0.1:0", "--db", &db]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("has onus schema version 99; this onus knows versions up to 1") && err.contains("newer"), "{err}");
+    // And a URL that is not PostgreSQL's.
+    let out = run_briefly(Command::new(onus_bin()).args(["serve", "--data"]).arg(dir.join("d")).args(["--addr", "127.0.0.1:0", "--db", "mysql://x@127.0.0.1/y"]));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only PostgreSQL is supported"), "{}", String::from_utf8_lossy(&out.stderr));
+}
