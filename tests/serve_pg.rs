@@ -78,6 +78,8 @@ struct Load {
     acked: Arc<Mutex<Vec<(Id, u64)>>>,
     retried: Arc<AtomicU64>,
     threads: Vec<std::thread::JoinHandle<()>>,
+    /// The time every ballot carries.
+    time: i64,
 }
 
 impl Load {
@@ -125,7 +127,7 @@ impl Load {
                 })
             })
             .collect();
-        Load { stop, acked, retried, threads }
+        Load { stop, acked, retried, threads, time: t }
     }
 
     fn count(&self) -> usize {
@@ -209,6 +211,7 @@ fn two_frontends_sequence_one_log_and_publish_its_tiles() {
 
     let load = Load::start(vec![a.base.clone(), b.base.clone()], poll, 8, 60, 0);
     load.wait_for(480, 120);
+    let time = load.time;
     let (acked, retried) = load.finish();
     assert_eq!(retried, 0, "no frontend was down, yet ballots had to be posted again");
     let mut idx: Vec<u64> = acked.iter().map(|(_, i)| *i).collect();
@@ -216,7 +219,7 @@ fn two_frontends_sequence_one_log_and_publish_its_tiles() {
     assert_eq!(idx, (2..482).collect::<Vec<u64>>(), "indexes are contiguous from 2 (after the log and poll statements), each given once");
 
     // A ballot B took, posted to A: the original index.
-    let (line, id) = ballot(&voter(0), &poll, 0, now());
+    let (line, id) = ballot(&voter(0), &poll, 0, time);
     let dup = post(&a.url("/logs/polls/statements"), &line);
     assert_eq!(dup.status, 409, "{}", dup.body);
     assert_eq!(dup.json()["index"].as_u64(), acked.iter().find(|(i, _)| *i == id).map(|(_, x)| *x));
@@ -436,4 +439,40 @@ fn a_database_of_a_newer_schema_is_refused() {
     // And a URL that is not PostgreSQL's.
     let out = run_briefly(Command::new(onus_bin()).args(["serve", "--data"]).arg(dir.join("d")).args(["--addr", "127.0.0.1:0", "--db", "mysql://x@127.0.0.1/y"]));
     assert!(String::from_utf8_lossy(&out.stderr).contains("only PostgreSQL is supported"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_poll_created_on_the_database_reaches_every_frontend() {
+    let _turn = turn();
+    let dir = tmpdir("pg-poll");
+    let db = fresh_db("poll");
+    let tiles = dir.join("tiles");
+    let tiles_s = tiles.to_str().unwrap().to_string();
+    let (a, b) = two_frontends(&dir, &db, &tiles_s, &[]);
+    let out = Command::new(onus_bin())
+        .args(["poll", "create", "--data"])
+        .arg(dir.join("a"))
+        .args(["--db", &db, "--question", "Ship on Friday?", "--option", "yes", "--option", "no", "--closes", "2099-01-01T00:00:00Z"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let poll = statement::parse_id(String::from_utf8(out.stdout).unwrap().trim()).unwrap();
+    for s in [&a, &b] {
+        eventually(10, "the new poll on every frontend", || (get(&s.url("/logs/polls")).json()["polls"].as_array().unwrap().len() == 2).then_some(()));
+        assert_eq!(poll_id(s, "polls", 1), poll);
+    }
+    let (line, _) = ballot(&voter(7), &poll, 1, now());
+    let r = post(&b.url("/logs/polls/statements"), &line);
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["index"].as_u64(), Some(3));
+    // A poll for a log that does not exist yet creates it, its key in --data.
+    let out = Command::new(onus_bin())
+        .args(["poll", "create", "--data"])
+        .arg(dir.join("a"))
+        .args(["--db", &db, "--log", "team", "--question", "Lunch?", "--option", "pizza", "--option", "salad", "--closes", "2099-01-01T00:00:00Z"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.join("a/team.key").exists());
+    eventually(10, "the new log on frontend B", || (get(&b.url("/logs/team")).status == 200).then_some(()));
 }

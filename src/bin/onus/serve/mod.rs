@@ -149,6 +149,9 @@ pub enum PollCommand {
         /// Origin prefix if the log has to be created: PREFIX/LOG.
         #[arg(long, default_value = "onus.local")]
         origin: String,
+        /// The collector's PostgreSQL database (as `onus serve --db`); the log key is read from --data.
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
     },
 }
 
@@ -203,13 +206,14 @@ fn valid_origin_prefix(p: &str) -> Result<(), String> {
 
 pub fn poll_command(cmd: PollCommand) -> Result<u8, String> {
     match cmd {
-        PollCommand::Create { data, log, question, options, closes, show_results_before_voting, origin } => {
-            create_poll(&data, &log, &question, &options, &closes, show_results_before_voting, &origin)
+        PollCommand::Create { data, log, question, options, closes, show_results_before_voting, origin, db } => {
+            create_poll(&data, &log, &question, &options, &closes, show_results_before_voting, &origin, db.as_deref())
         }
     }
 }
 
-fn create_poll(data: &Path, log: &str, question: &str, options: &[String], closes: &str, show_always: bool, origin: &str) -> Result<u8, String> {
+#[allow(clippy::too_many_arguments)]
+fn create_poll(data: &Path, log: &str, question: &str, options: &[String], closes: &str, show_always: bool, origin: &str, db: Option<&str>) -> Result<u8, String> {
     valid_origin_prefix(origin)?;
     let closes = statement::parse_time(closes).map_err(|e| format!("--closes: {e}"))?;
     if question.trim().is_empty() {
@@ -225,6 +229,16 @@ fn create_poll(data: &Path, log: &str, question: &str, options: &[String], close
         return Err(format!("--log {log:?} must be 1 to 64 of a-z, 0-9 and '-'"));
     }
     let now = now();
+    if let Some(url) = db {
+        let mut client = pg::open(url)?;
+        std::fs::create_dir_all(data).map_err(|e| format!("cannot create the data folder {}: {e}", data.display()))?;
+        let spec = store::PollSpec { question, options, closes, show_results_always: show_always };
+        let (id, index, created) = pg::append_poll(&mut client, data, log, &format!("{origin}/{log}"), &spec, now)?;
+        if created {
+            eprintln!("created log {log} (origin {origin}/{log}); its key is in {}: copy it into the --data of every frontend that may seal", data.join(format!("{log}.key")).display());
+        }
+        return Ok(poll_created(&id, index, log, closes, now));
+    }
     let mut conn = store::open(data)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(store::sql)?;
     let (row, key, guard) = match store::find_log(&tx, log)? {
@@ -244,12 +258,16 @@ fn create_poll(data: &Path, log: &str, question: &str, options: &[String], close
         g.keep()?;
         eprintln!("created log {log} (origin {}); its key is in {}", row.origin, data.join(&row.key_file).display());
     }
-    let id = id_to_hex(&id);
+    Ok(poll_created(&id, index, log, closes, now))
+}
+
+fn poll_created(id: &Id, index: u64, log: &str, closes: i64, now: i64) -> u8 {
+    let id = id_to_hex(id);
     say!("{id}");
     let state = if closes <= now { " (already past: the poll is closed from the start)" } else { "" };
     eprintln!("added poll {index} to log {log}; voting closes {}{state}", format_time(closes));
     eprintln!("widget: /poll.html?log=/logs/{log}&poll={id}  (a running `onus serve` picks the poll up within one seal interval)");
-    Ok(0)
+    0
 }
 
 /// On first start (no logs yet): the `polls` log with the example poll.
@@ -345,12 +363,19 @@ fn holder_name() -> String {
 }
 
 /// The writer's and the publisher's connections, the readers', and the state as stored.
-fn open_store(args: &ServeArgs, holder: &str) -> Result<(Box<dyn backend::Backend>, Box<dyn backend::Backend>, http::Readers), String> {
+/// The publisher's connection only with `--tiles`.
+type Opened = (Box<dyn backend::Backend>, Option<Box<dyn backend::Backend>>, http::Readers);
+
+fn open_store(args: &ServeArgs, holder: &str) -> Result<Opened, String> {
+    let publishing = args.tiles.is_some();
     let Some(url) = &args.db else {
         let mut conn = store::open(&args.data)?;
         ensure_default(&mut conn, &args.data, &args.origin)?;
-        let publisher = backend::Sqlite::new(store::open(&args.data)?)?;
-        return Ok((Box::new(backend::Sqlite::new(conn)?), Box::new(publisher), http::Readers::sqlite(&args.data, args.readers)));
+        let publisher = match publishing {
+            true => Some(Box::new(backend::Sqlite::new(store::open(&args.data)?)?) as Box<dyn backend::Backend>),
+            false => None,
+        };
+        return Ok((Box::new(backend::Sqlite::new(conn)?), publisher, http::Readers::sqlite(&args.data, args.readers)));
     };
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         return Err(format!("--db {}: only PostgreSQL is supported (postgres://USER@HOST:PORT/DATABASE); leave --db out for the data folder's SQLite file", pg::redacted(url)));
@@ -367,8 +392,11 @@ fn open_store(args: &ServeArgs, holder: &str) -> Result<(Box<dyn backend::Backen
         eprintln!("onus serve: the log key is {}: copy it into the --data of every other frontend that may seal", args.data.join(format!("{DEFAULT_LOG}.key")).display());
     }
     let lease = Duration::from_millis(args.lease_ms.max(100));
-    let publisher = pg::Pg::new(url, pg::connect(url)?, holder.to_string(), lease);
-    Ok((Box::new(pg::Pg::new(url, client, holder.to_string(), lease)), Box::new(publisher), http::Readers::postgres(url, args.readers)))
+    let publisher = match publishing {
+        true => Some(Box::new(pg::Pg::new(url, pg::connect(url)?, holder.to_string(), lease)) as Box<dyn backend::Backend>),
+        false => None,
+    };
+    Ok((Box::new(pg::Pg::new(url, client, holder.to_string(), lease)), publisher, http::Readers::postgres(url, args.readers)))
 }
 
 pub fn serve(args: ServeArgs) -> Result<(), String> {
@@ -389,14 +417,14 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
     let shared = Arc::new(RwLock::new(state));
     let (tx, rx) = tokio::sync::mpsc::channel(QUEUE);
     let seal_every = Duration::from_millis(args.seal_ms.max(50));
-    let (sealed_to, publisher_thread) = match &objects {
-        Some(objects) => {
+    let (sealed_to, publisher_thread) = match (&objects, publisher_db) {
+        (Some(objects), Some(publisher_db)) => {
             let (ptx, prx) = std::sync::mpsc::channel();
             let p = objects::Publisher::new(objects.clone(), publisher_db, shared.clone(), rt.handle().clone());
             let t = std::thread::Builder::new().name("onus-publisher".into()).spawn(move || p.run(prx)).map_err(|e| format!("cannot start the publisher: {e}"))?;
             (Some(ptx), Some(t))
         }
-        None => (None, None),
+        _ => (None, None),
     };
     let mut w = writer::Writer::new(db, shared.clone(), args.data.clone(), args.batch, seal_every, sealed_to);
     // Every log has a checkpoint before the server says it listens.

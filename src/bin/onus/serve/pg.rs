@@ -146,6 +146,46 @@ pub fn ensure_default(c: &mut Client, dir: &Path, name: &str, origin: &str, poll
     Ok(true)
 }
 
+/// `onus poll create --db`: a poll signed by the log's key (from `dir`) appended to log
+/// `name`, which is created (with its key in `dir`) if the database has no such log.
+/// Running frontends read it within half a second.
+pub fn append_poll(c: &mut Client, dir: &Path, name: &str, origin: &str, poll: &store::PollSpec, now: i64) -> Result<(Id, u64, bool), String> {
+    let mut tx = c.transaction().map_err(pg)?;
+    // The schema row serialises log creation with first starts.
+    tx.query_one("SELECT version FROM onus_schema WHERE k = 'onus' FOR UPDATE", &[]).map_err(pg)?;
+    let found = tx.query_opt("SELECT id, name, origin, public_key, key_file FROM logs WHERE name = $1 FOR UPDATE", &[&name]).map_err(pg)?;
+    let (row, key, guard) = match found {
+        Some(r) => {
+            let row = log_row(&r)?;
+            let key = store::load_log_key(dir, &row.name, &row.key_file, &row.public)?;
+            (row, key, None)
+        }
+        None => {
+            let new = store::prepare_log(dir, name, origin, now)?;
+            let db_id: i64 = tx.query_one("SELECT coalesce(max(id), 0) + 1 FROM logs", &[]).map_err(pg)?.get(0);
+            tx.execute(
+                "INSERT INTO logs (id, name, origin, public_key, key_file, created) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&db_id, &name, &origin, &statement::key_to_string(&new.public), &new.key_file, &statement::format_time(now)],
+            )
+            .map_err(pg)?;
+            let (line, id, leaf) = &new.genesis;
+            insert_statement(&mut tx, db_id, 0, 0, id, leaf, line)?;
+            let row = LogRow { db_id, name: name.into(), origin: origin.into(), public: new.public, key_file: new.key_file.clone() };
+            (row, new.key, Some(new.guard))
+        }
+    };
+    let (line, id, leaf) = store::poll_line(&row, &key, poll, now)?;
+    let next = tx.query_one("SELECT coalesce(max(seq) + 1, 0), coalesce(max(idx) + 1, 0) FROM lines WHERE log = $1", &[&row.db_id]).map_err(pg)?;
+    let (seq, idx): (i64, i64) = (next.get(0), next.get(1));
+    insert_statement(&mut tx, row.db_id, seq, idx as u64, &id, &leaf, &line)?;
+    tx.commit().map_err(pg)?;
+    let created = guard.is_some();
+    if let Some(g) = guard {
+        g.keep()?;
+    }
+    Ok((id, idx as u64, created))
+}
+
 fn insert_statement(c: &mut impl postgres::GenericClient, log: i64, seq: i64, idx: u64, id: &Id, leaf: &Hash, line: &str) -> Result<(), String> {
     c.execute("INSERT INTO lines (log, seq, idx, id, leaf, size, line) VALUES ($1, $2, $3, $4, $5, NULL, $6)", &[&log, &seq, &(idx as i64), &&id.0[..], &&leaf.0[..], &line]).map_err(pg)?;
     Ok(())
