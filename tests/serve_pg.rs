@@ -435,7 +435,7 @@ fn a_database_of_a_newer_schema_is_refused() {
     let out = run_briefly(Command::new(onus_bin()).args(["serve", "--data"]).arg(dir.join("d")).args(["--addr", "127.0.0.1:0", "--db", &db]));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("has onus schema version 99; this onus knows versions up to 1") && err.contains("newer"), "{err}");
+    assert!(err.contains("has onus schema version 99; this onus knows versions up to 2") && err.contains("newer"), "{err}");
     // And a URL that is not PostgreSQL's.
     let out = run_briefly(Command::new(onus_bin()).args(["serve", "--data"]).arg(dir.join("d")).args(["--addr", "127.0.0.1:0", "--db", "mysql://x@127.0.0.1/y"]));
     assert!(String::from_utf8_lossy(&out.stderr).contains("only PostgreSQL is supported"), "{}", String::from_utf8_lossy(&out.stderr));
@@ -475,4 +475,48 @@ fn a_poll_created_on_the_database_reaches_every_frontend() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(dir.join("a/team.key").exists());
     eventually(10, "the new log on frontend B", || (get(&b.url("/logs/team")).status == 200).then_some(()));
+}
+
+#[test]
+fn a_network_log_on_the_database_takes_members_statements_on_every_frontend() {
+    let _turn = turn();
+    let dir = tmpdir("pg-network");
+    let db = fresh_db("network");
+    let tiles = dir.join("tiles");
+    let tiles_s = tiles.to_str().unwrap().to_string();
+    let (a, b) = two_frontends(&dir, &db, &tiles_s, &[]);
+    let node = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let verifier = ed25519_dalek::SigningKey::from_bytes(&[10; 32]);
+    let pk = |k: &ed25519_dalek::SigningKey| statement::key_to_string(&statement::Key::of(k));
+    let log = |args: &[&str]| {
+        let out = Command::new(onus_bin()).arg("log").args(args).arg("--data").arg(dir.join("a")).args(["--db", &db]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let vkey = log(&["create", "net", "--member", &format!("{}:node-1:compute", pk(&node))]);
+    eventually(10, "the network log on frontend B", || (get(&b.url("/logs/net")).status == 200).then_some(()));
+    let (line, request) = statement_with(&node, "request", &[], &format!(r#"{{"model":"m","input":"{}"}}"#, "a".repeat(64)), now());
+    let r = post(&b.url("/logs/net/statements"), &line);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let (attest, _) = statement_with(&verifier, "attest", &[request], r#"{"method":"rerun","verdict":"pass"}"#, now());
+    let r = post(&a.url("/logs/net/statements"), &attest);
+    assert_eq!((r.status, r.code().as_str()), (403, "actor.unrecognized"), "{}", r.body);
+    log(&["roster", "net", "--add", &format!("{}:verifier-1:verifier", pk(&verifier))]);
+    // Frontend A read the roster change from the database: the same statement now goes in.
+    let r = eventually(10, "the roster change on frontend A", || {
+        let r = post(&a.url("/logs/net/statements"), &attest);
+        (r.status == 201).then_some(r)
+    });
+    assert_eq!(r.json()["index"], 3);
+    let key = note::parse_vkey(&vkey).unwrap().1;
+    let trace = verified_trace_of(&b.base, "net", key, 4);
+    assert_eq!(trace.lines().filter(|l| !l.starts_with("{\"checkpoint\"")).count(), 4);
+}
+
+fn verified_trace_of(base: &str, log: &str, key: statement::Key, size: u64) -> String {
+    eventually(60, &format!("a verified trace of {log} with a checkpoint at size >= {size}"), || {
+        let b = get(&format!("{base}/logs/{log}/trace.jsonl")).body;
+        let r = onus::verify_bytes(b.as_bytes(), Options { log_key: Some(key), ..Options::default() });
+        (r.status == Status::Verified && r.sealed.as_ref().is_some_and(|s| s.size >= size)).then_some(b)
+    })
 }

@@ -98,6 +98,12 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::serve::PollCommand,
     },
+    /// Logs kept by a collector: create one (a network log takes any statement from its roster), change its roster.
+    #[cfg(feature = "serve")]
+    Log {
+        #[command(subcommand)]
+        command: crate::serve::LogCommand,
+    },
     /// Run the collector: serves the page and keeps poll logs in SQLite.
     #[cfg(feature = "serve")]
     Serve(crate::serve::ServeArgs),

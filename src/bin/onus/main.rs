@@ -54,6 +54,8 @@ fn run(cmd: Command) -> Result<u8, Fail> {
         #[cfg(feature = "serve")]
         Command::Poll { command } => serve::poll_command(command).map_err(Fail),
         #[cfg(feature = "serve")]
+        Command::Log { command } => serve::log_command(command).map_err(Fail),
+        #[cfg(feature = "serve")]
         Command::Serve(args) => serve::serve(args).map(|()| 0).map_err(Fail),
     }
 }

@@ -3,7 +3,7 @@
 
 use super::limits::{retry_secs, Limiter, PerAddress};
 use super::state::{LogState, State};
-use super::store;
+use super::store::{self, LogKind};
 use super::writer::{Ballot, Msg};
 use super::Refusal;
 use axum::body::{Body, Bytes};
@@ -236,6 +236,7 @@ pub fn log_json(l: &LogState) -> serde_json::Value {
     let base = format!("/logs/{}", l.name);
     json!({
         "name": l.name,
+        "kind": l.kind.as_str(),
         "origin": l.origin,
         "log_key": key_to_string(&l.public),
         "vkey": l.vkey(),
@@ -253,6 +254,7 @@ pub fn log_json(l: &LogState) -> serde_json::Value {
             "closes": format_time(p.closes),
             "widget": format!("/poll.html?log={base}&poll={}", id_to_hex(&p.id)),
         })).collect::<Vec<_>>(),
+        "roster": l.roster.iter().map(|(k, (name, role))| json!({"key": key_to_string(k), "name": name, "role": role})).collect::<Vec<_>>(),
         "problems": l.problems,
     })
 }
@@ -270,9 +272,10 @@ async fn log_info(AppState(app): AppState<App>, UrlPath(name): UrlPath<String>) 
     }
 }
 
-/// Everything about a ballot that does not depend on the log: one line,
-/// a well-formed `vote` statement with one ref, and a valid signature.
-fn prepare(bytes: &[u8], delay: Duration) -> Result<(Statement, String), Refusal> {
+/// Everything about a statement that does not depend on the log's state: one
+/// line, well formed, a valid signature; for a poll log (or one not known
+/// here) a `vote` with one ref; for a network log, a well-formed body.
+fn prepare(bytes: &[u8], delay: Duration, kind: Option<LogKind>) -> Result<(Statement, String), Refusal> {
     std::thread::sleep(delay);
     let malformed = |status: u16, why: String| Refusal::new(status, "statement.malformed", why);
     let line = onus::verify::line_content(bytes);
@@ -287,6 +290,9 @@ fn prepare(bytes: &[u8], delay: Duration) -> Result<(Statement, String), Refusal
     }
     let v = ojson::parse(line, Numbers::SafeIntegers).map_err(|e| malformed(400, format!("The statement is not acceptable JSON: {e}. Build it with the onus core (draftStatement/signedStatement).")))?;
     let st = statement::statement_from_json(&v).map_err(|e| malformed(400, format!("The statement is malformed: {e} (FORMAT.md section 2).")))?;
+    if kind == Some(LogKind::Network) {
+        return prepare_member(&v, st);
+    }
     if st.kind != "vote" {
         return Err(Refusal::new(
             422,
@@ -305,6 +311,21 @@ fn prepare(bytes: &[u8], delay: Duration) -> Result<(Statement, String), Refusal
         return Err(Refusal::new(403, "statement.signature.invalid", why));
     }
     let canonical = String::from_utf8(ojson::canonical(&v)).expect("canonical JSON is UTF-8");
+    Ok((st, canonical))
+}
+
+fn prepare_member(v: &ojson::Json, st: Statement) -> Result<(Statement, String), Refusal> {
+    if st.kind == "log" {
+        return Err(Refusal::new(422, "statement.kind.refused", "A log has one `log` statement, its first, made when the log was created; post other kinds.".into()));
+    }
+    if let StBody::Invalid(why) = &st.body {
+        return Err(Refusal::new(422, "body.invalid", format!("{why} (FORMAT.md section 4 gives each kind's body).")));
+    }
+    if let Err(e) = signature::verify_one(&st.actor, &st.id.0, &st.sig) {
+        let why = format!("The statement is refused: {}. Sign the 32 bytes of the statement's id (FORMAT.md section 2) with the actor's key.", e.explain());
+        return Err(Refusal::new(403, "statement.signature.invalid", why));
+    }
+    let canonical = String::from_utf8(ojson::canonical(v)).expect("canonical JSON is UTF-8");
     Ok((st, canonical))
 }
 
@@ -365,8 +386,9 @@ async fn post_statement(AppState(app): AppState<App>, ConnectInfo(peer): Connect
     // them off the async threads, so a flood of big bodies never stalls other requests.
     let Ok(permit) = app.checks.clone().acquire_owned().await else { return Refusal::unavailable().into_response() };
     let delay = app.prepare_delay;
+    let kind = app.shared.read().expect("state lock").get(&name).map(|l| l.kind);
     let prepared = tokio::task::spawn_blocking(move || {
-        let r = prepare(&bytes, delay);
+        let r = prepare(&bytes, delay, kind);
         drop(permit);
         r
     })

@@ -155,6 +155,127 @@ pub enum PollCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum LogCommand {
+    /// Create a log in the collector's store (its key, mode 0600, in --data). A network log
+    /// (`--kind network`) takes statements of any kind from the keys on its roster.
+    Create {
+        /// The log's URL name: /logs/NAME.
+        name: String,
+        #[arg(long, default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        /// The collector's PostgreSQL database (as `onus serve --db`); default the SQLite file in --data.
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
+        /// `network` (any kind, from the roster) or `polls` (ballots, from anyone).
+        #[arg(long, default_value = "network")]
+        kind: String,
+        /// A member of the roster, KEY:NAME:ROLE (KEY base64url; repeat the flag).
+        #[arg(long = "member", value_name = "KEY:NAME:ROLE")]
+        members: Vec<String>,
+        /// Origin prefix: the log gets the origin PREFIX/NAME.
+        #[arg(long, default_value = "onus.local")]
+        origin: String,
+    },
+    /// Add keys to a log's roster or remove them: a `roster` statement signed by the log key.
+    /// Safe while `onus serve` runs; it reads the change within one seal interval.
+    Roster {
+        /// The log's URL name.
+        name: String,
+        #[arg(long, default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
+        /// A key to add, KEY:NAME:ROLE (repeatable).
+        #[arg(long = "add", value_name = "KEY:NAME:ROLE")]
+        add: Vec<String>,
+        /// A key to remove (base64url; repeatable).
+        #[arg(long = "remove", value_name = "KEY")]
+        remove: Vec<String>,
+    },
+}
+
+/// `KEY:NAME:ROLE`, as `--member` and `--add` take it.
+fn roster_entry(spec: &str) -> Result<statement::RosterEntry, String> {
+    let mut parts = spec.splitn(3, ':');
+    let (Some(key), Some(name), Some(role)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(format!("{spec:?} is not KEY:NAME:ROLE (e.g. 3q2-…:node-7:compute)"));
+    };
+    let key = statement::parse_key(key).map_err(|e| format!("{spec:?}: the key: {e}"))?;
+    if name.trim().is_empty() || role.trim().is_empty() {
+        return Err(format!("{spec:?}: the name and the role must not be empty"));
+    }
+    Ok(statement::RosterEntry { key, name: name.to_string(), role: role.to_string() })
+}
+
+pub fn log_command(cmd: LogCommand) -> Result<u8, String> {
+    match cmd {
+        LogCommand::Create { name, data, db, kind, members, origin } => {
+            valid_origin_prefix(&origin)?;
+            let kind = store::LogKind::parse(&kind).map_err(|e| format!("--kind: {e}"))?;
+            let roster = members.iter().map(|m| roster_entry(m)).collect::<Result<Vec<_>, _>>().map_err(|e| format!("--member {e}"))?;
+            let origin = format!("{origin}/{name}");
+            let spec = store::LogSpec { name: &name, origin: &origin, kind, roster: &roster };
+            let row = match db {
+                Some(url) => {
+                    std::fs::create_dir_all(&data).map_err(|e| format!("cannot create the data folder {}: {e}", data.display()))?;
+                    pg::add_log(&mut pg::open(&url)?, &data, &spec, now())?
+                }
+                None => {
+                    let mut conn = store::open(&data)?;
+                    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(store::sql)?;
+                    if store::find_log(&tx, &name)?.is_some() {
+                        return Err(format!("{} already has a log named {name:?}", data.display()));
+                    }
+                    let (row, _key, guard) = store::create_log(&tx, &data, &spec, now())?;
+                    tx.commit().map_err(store::sql)?;
+                    guard.keep()?;
+                    row
+                }
+            };
+            say!("{}", onus::note::vkey(&row.origin, &row.public));
+            eprintln!("created {} log {name} (origin {}) with {} roster member(s); its key is in {}", kind.as_str(), row.origin, roster.len(), data.join(&row.key_file).display());
+            eprintln!("statements: POST /logs/{name}/statements (docs/SERVE.md, \"Logs of a network\")");
+            Ok(0)
+        }
+        LogCommand::Roster { name, data, db, add, remove } => {
+            let add = add.iter().map(|m| roster_entry(m)).collect::<Result<Vec<_>, _>>().map_err(|e| format!("--add {e}"))?;
+            let remove = remove.iter().map(|k| statement::parse_key(k).map_err(|e| format!("--remove {k:?}: {e}"))).collect::<Result<Vec<_>, _>>()?;
+            if add.is_empty() && remove.is_empty() {
+                return Err("give --add KEY:NAME:ROLE or --remove KEY (or both)".into());
+            }
+            let body = onus::json::Json::Obj(vec![
+                ("add".into(), onus::json::Json::Arr(add.iter().map(store::roster_json).collect())),
+                ("remove".into(), onus::json::Json::Arr(remove.iter().map(|k| onus::json::Json::Str(statement::key_to_string(k))).collect())),
+            ]);
+            let now = now();
+            let make = |row: &store::LogRow, key: &ed25519_dalek::SigningKey| {
+                if row.kind != store::LogKind::Network {
+                    return Err(format!("log {name:?} is a {} log; only a network log has a roster of who may append", row.kind.as_str()));
+                }
+                store::signed_line(key, "roster", now, &[], body.clone())
+            };
+            let (id, index) = match db {
+                Some(url) => pg::append_signed(&mut pg::open(&url)?, &data, &name, make)?,
+                None => {
+                    let mut conn = store::open(&data)?;
+                    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(store::sql)?;
+                    let row = store::find_log(&tx, &name)?.ok_or_else(|| format!("{} has no log named {name:?}", data.display()))?;
+                    let key = store::load_log_key(&data, &row.name, &row.key_file, &row.public)?;
+                    let (line, id, leaf) = make(&row, &key)?;
+                    let (seq, idx) = store::next_positions(&tx, row.db_id)?;
+                    store::insert_statement(&tx, row.db_id, seq, idx, &id, &leaf, &line).map_err(store::sql)?;
+                    tx.commit().map_err(store::sql)?;
+                    (id, idx)
+                }
+            };
+            say!("{}", id_to_hex(&id));
+            eprintln!("roster of log {name}: {} added, {} removed (statement {index})", add.len(), remove.len());
+            Ok(0)
+        }
+    }
+}
+
 /// Why a request is refused: the HTTP status and a JSON `{code, message}` body.
 #[derive(Debug, Clone)]
 pub struct Refusal {
@@ -247,7 +368,7 @@ fn create_poll(data: &Path, log: &str, question: &str, options: &[String], close
             (row, k, None)
         }
         None => {
-            let (row, key, guard) = store::create_log(&tx, data, log, &format!("{origin}/{log}"), now)?;
+            let (row, key, guard) = store::create_log(&tx, data, &store::LogSpec::polls(log, &format!("{origin}/{log}")), now)?;
             (row, key, Some(guard))
         }
     };
@@ -278,7 +399,7 @@ fn ensure_default(conn: &mut rusqlite::Connection, dir: &Path, origin_prefix: &s
         return Ok(());
     }
     let now = now();
-    let (row, key, guard) = store::create_log(&tx, dir, DEFAULT_LOG, &format!("{origin_prefix}/{DEFAULT_LOG}"), now)?;
+    let (row, key, guard) = store::create_log(&tx, dir, &store::LogSpec::polls(DEFAULT_LOG, &format!("{origin_prefix}/{DEFAULT_LOG}")), now)?;
     let options: Vec<String> = EXAMPLE_OPTIONS.iter().map(|s| s.to_string()).collect();
     let closes = now + EXAMPLE_POLL_DAYS * 86400;
     let spec = store::PollSpec { question: EXAMPLE_QUESTION, options: &options, closes, show_results_always: false };

@@ -49,6 +49,8 @@ CREATE TABLE leases (
   holder  TEXT NOT NULL,
   expires TIMESTAMPTZ NOT NULL
 );
+", "
+ALTER TABLE logs ADD COLUMN kind TEXT NOT NULL DEFAULT 'polls';
 "];
 /// The schema version this onus writes.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -111,9 +113,7 @@ pub fn open(url: &str) -> Result<Client, String> {
 }
 
 fn log_row(r: &postgres::Row) -> Result<LogRow, String> {
-    let name: String = r.get(1);
-    let public = statement::parse_key(r.get::<_, &str>(3)).map_err(|e| format!("log {name}: stored public key: {e}"))?;
-    Ok(LogRow { db_id: r.get(0), name, origin: r.get(2), public, key_file: r.get(4) })
+    store::to_log_row((r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
 }
 
 fn stored_row(r: &postgres::Row) -> StoredRow {
@@ -129,18 +129,9 @@ pub fn ensure_default(c: &mut Client, dir: &Path, name: &str, origin: &str, poll
     if logs > 0 {
         return Ok(false);
     }
-    let new = store::prepare_log(dir, name, origin, now)?;
-    let db_id: i64 = tx.query_one("SELECT coalesce(max(id), 0) + 1 FROM logs", &[]).map_err(pg)?.get(0);
-    tx.execute(
-        "INSERT INTO logs (id, name, origin, public_key, key_file, created) VALUES ($1, $2, $3, $4, $5, $6)",
-        &[&db_id, &name, &origin, &statement::key_to_string(&new.public), &new.key_file, &statement::format_time(now)],
-    )
-    .map_err(pg)?;
-    let row = LogRow { db_id, name: name.into(), origin: origin.into(), public: new.public, key_file: new.key_file.clone() };
-    let (line, id, leaf) = &new.genesis;
-    insert_statement(&mut tx, db_id, 0, 0, id, leaf, line)?;
+    let (row, new) = create_log(&mut tx, dir, &store::LogSpec::polls(name, origin), now)?;
     let (line, id, leaf) = store::poll_line(&row, &new.key, poll, now)?;
-    insert_statement(&mut tx, db_id, 1, 1, &id, &leaf, &line)?;
+    insert_statement(&mut tx, row.db_id, 1, 1, &id, &leaf, &line)?;
     tx.commit().map_err(pg)?;
     new.guard.keep()?;
     Ok(true)
@@ -153,7 +144,7 @@ pub fn append_poll(c: &mut Client, dir: &Path, name: &str, origin: &str, poll: &
     let mut tx = c.transaction().map_err(pg)?;
     // The schema row serialises log creation with first starts.
     tx.query_one("SELECT version FROM onus_schema WHERE k = 'onus' FOR UPDATE", &[]).map_err(pg)?;
-    let found = tx.query_opt("SELECT id, name, origin, public_key, key_file FROM logs WHERE name = $1 FOR UPDATE", &[&name]).map_err(pg)?;
+    let found = tx.query_opt("SELECT id, name, origin, public_key, key_file, kind FROM logs WHERE name = $1 FOR UPDATE", &[&name]).map_err(pg)?;
     let (row, key, guard) = match found {
         Some(r) => {
             let row = log_row(&r)?;
@@ -161,16 +152,7 @@ pub fn append_poll(c: &mut Client, dir: &Path, name: &str, origin: &str, poll: &
             (row, key, None)
         }
         None => {
-            let new = store::prepare_log(dir, name, origin, now)?;
-            let db_id: i64 = tx.query_one("SELECT coalesce(max(id), 0) + 1 FROM logs", &[]).map_err(pg)?.get(0);
-            tx.execute(
-                "INSERT INTO logs (id, name, origin, public_key, key_file, created) VALUES ($1, $2, $3, $4, $5, $6)",
-                &[&db_id, &name, &origin, &statement::key_to_string(&new.public), &new.key_file, &statement::format_time(now)],
-            )
-            .map_err(pg)?;
-            let (line, id, leaf) = &new.genesis;
-            insert_statement(&mut tx, db_id, 0, 0, id, leaf, line)?;
-            let row = LogRow { db_id, name: name.into(), origin: origin.into(), public: new.public, key_file: new.key_file.clone() };
+            let (row, new) = create_log(&mut tx, dir, &store::LogSpec::polls(name, origin), now)?;
             (row, new.key, Some(new.guard))
         }
     };
@@ -184,6 +166,51 @@ pub fn append_poll(c: &mut Client, dir: &Path, name: &str, origin: &str, poll: &
         g.keep()?;
     }
     Ok((id, idx as u64, created))
+}
+
+/// Inserts a new log and its genesis statement inside the caller's transaction,
+/// which must hold the schema row (log ids are max + 1: no sequences, see the top).
+fn create_log(tx: &mut postgres::Transaction, dir: &Path, spec: &store::LogSpec, now: i64) -> Result<(LogRow, store::NewLog), String> {
+    if tx.query_opt("SELECT 1 FROM logs WHERE name = $1", &[&spec.name]).map_err(pg)?.is_some() {
+        return Err(format!("the database already has a log named {:?}", spec.name));
+    }
+    let new = store::prepare_log(dir, spec, now)?;
+    let db_id: i64 = tx.query_one("SELECT coalesce(max(id), 0) + 1 FROM logs", &[]).map_err(pg)?.get(0);
+    tx.execute(
+        "INSERT INTO logs (id, name, origin, public_key, key_file, created, kind) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[&db_id, &spec.name, &spec.origin, &statement::key_to_string(&new.public), &new.key_file, &statement::format_time(now), &spec.kind.as_str()],
+    )
+    .map_err(pg)?;
+    let (line, id, leaf) = &new.genesis;
+    insert_statement(tx, db_id, 0, 0, id, leaf, line)?;
+    let row = LogRow { db_id, name: spec.name.into(), origin: spec.origin.into(), public: new.public, key_file: new.key_file.clone(), kind: spec.kind };
+    Ok((row, new))
+}
+
+/// `onus log create --db`: a new log (its key in `dir`).
+pub fn add_log(c: &mut Client, dir: &Path, spec: &store::LogSpec, now: i64) -> Result<LogRow, String> {
+    let mut tx = c.transaction().map_err(pg)?;
+    tx.query_one("SELECT version FROM onus_schema WHERE k = 'onus' FOR UPDATE", &[]).map_err(pg)?;
+    let (row, new) = create_log(&mut tx, dir, spec, now)?;
+    tx.commit().map_err(pg)?;
+    new.guard.keep()?;
+    Ok(row)
+}
+
+/// `onus log roster --db`: a statement signed by the log key (from `dir`) appended to log `name`.
+pub fn append_signed(c: &mut Client, dir: &Path, name: &str, make: impl FnOnce(&LogRow, &ed25519_dalek::SigningKey) -> Result<(String, Id, Hash), String>) -> Result<(Id, u64), String> {
+    let mut tx = c.transaction().map_err(pg)?;
+    let Some(r) = tx.query_opt("SELECT id, name, origin, public_key, key_file, kind FROM logs WHERE name = $1 FOR UPDATE", &[&name]).map_err(pg)? else {
+        return Err(format!("the database has no log named {name:?}"));
+    };
+    let row = log_row(&r)?;
+    let key = store::load_log_key(dir, &row.name, &row.key_file, &row.public)?;
+    let (line, id, leaf) = make(&row, &key)?;
+    let next = tx.query_one("SELECT coalesce(max(seq) + 1, 0), coalesce(max(idx) + 1, 0) FROM lines WHERE log = $1", &[&row.db_id]).map_err(pg)?;
+    let (seq, idx): (i64, i64) = (next.get(0), next.get(1));
+    insert_statement(&mut tx, row.db_id, seq, idx as u64, &id, &leaf, &line)?;
+    tx.commit().map_err(pg)?;
+    Ok((id, idx as u64))
 }
 
 fn insert_statement(c: &mut impl postgres::GenericClient, log: i64, seq: i64, idx: u64, id: &Id, leaf: &Hash, line: &str) -> Result<(), String> {
@@ -248,7 +275,7 @@ impl Backend for Pg {
         true
     }
     fn logs_after(&mut self, after: i64) -> Result<Vec<LogRow>, String> {
-        let rows = self.client()?.query("SELECT id, name, origin, public_key, key_file FROM logs WHERE id > $1 ORDER BY id", &[&after]).map_err(pg)?;
+        let rows = self.client()?.query("SELECT id, name, origin, public_key, key_file, kind FROM logs WHERE id > $1 ORDER BY id", &[&after]).map_err(pg)?;
         rows.iter().map(log_row).collect()
     }
     fn rows_after(&mut self, log: i64, after_seq: i64, f: &mut dyn FnMut(StoredRow)) -> Result<(), String> {

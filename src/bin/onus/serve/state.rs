@@ -3,12 +3,12 @@
 //! index (for duplicates and receipts), the polls, and the latest checkpoint.
 //! Only the writer thread changes it, after its transaction has committed.
 
-use super::store::{LogRow, StoredRow};
+use super::store::{LogKind, LogRow, StoredRow};
 use onus::json::{self, Json, Numbers};
 use onus::merkle::{self, Frontier};
 use onus::note;
 use onus::statement::{self, Body, Hash, Id, Key};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone)]
 pub struct PollInfo {
@@ -35,6 +35,9 @@ pub struct LogState {
     pub origin: String,
     pub public: Key,
     pub key_file: String,
+    pub kind: LogKind,
+    /// Who may append to a network log: the roster as of the latest statement (key -> name, role).
+    pub roster: BTreeMap<Key, (String, String)>,
     /// Line number of the next line in trace.jsonl.
     pub next_seq: i64,
     pub leaves: Vec<Hash>,
@@ -58,6 +61,8 @@ impl LogState {
             origin: row.origin,
             public: row.public,
             key_file: row.key_file,
+            kind: row.kind,
+            roster: BTreeMap::new(),
             next_seq: 0,
             leaves: Vec::new(),
             blocks: Vec::new(),
@@ -88,8 +93,20 @@ impl LogState {
         self.problems.push(what);
     }
 
+    /// What a committed statement changes besides the tree: a poll to take
+    /// ballots for, or the roster (the genesis `log` statement and `roster`
+    /// statements, when the log key made them; FORMAT.md section 3).
+    pub fn effect(&self, index: u64, st: &statement::Statement) -> Effect {
+        match &st.body {
+            Body::Poll { question, options, closes } => Effect::Poll(PollInfo { id: st.id, index, time: st.time, question: question.clone(), options: options.clone(), closes: *closes }),
+            Body::Log { roster, .. } if index == 0 && st.actor == self.public => Effect::Roster { add: roster.clone(), remove: Vec::new() },
+            Body::Roster { add, remove } if st.actor == self.public => Effect::Roster { add: add.clone(), remove: remove.clone() },
+            _ => Effect::None,
+        }
+    }
+
     /// Appends a statement the writer has just committed.
-    pub fn push_statement(&mut self, id: Id, leaf: Hash, poll: Option<PollInfo>) {
+    pub fn push_statement(&mut self, id: Id, leaf: Hash, effect: Effect) {
         let index = self.size();
         self.leaves.push(leaf);
         if self.leaves.len() % onus::tiles::TILE_WIDTH as usize == 0 {
@@ -98,9 +115,21 @@ impl LogState {
         }
         self.frontier.push(leaf);
         self.ids.entry(id).or_insert(index);
-        if let Some(p) = poll {
-            self.poll_by_id.insert(p.id, self.polls.len());
-            self.polls.push(p);
+        match effect {
+            Effect::None => {}
+            Effect::Poll(p) => {
+                self.poll_by_id.insert(p.id, self.polls.len());
+                self.polls.push(p);
+            }
+            Effect::Roster { add, remove } => {
+                // Removals first: a statement that removes and re-adds a key keeps it.
+                for k in remove {
+                    self.roster.remove(&k);
+                }
+                for e in add {
+                    self.roster.insert(e.key, (e.name, e.role));
+                }
+            }
         }
         self.next_seq += 1;
     }
@@ -129,16 +158,14 @@ impl LogState {
         }
         let stored_id: Option<Id> = row.id.as_deref().and_then(Id::from_slice);
         let stored_leaf: Option<Hash> = row.leaf.as_deref().and_then(Hash::from_slice);
-        let mut poll = None;
+        let mut effect = Effect::None;
         let (id, leaf) = match statement::parse_statement(row.line.as_bytes()) {
             Ok(st) => {
                 let leaf = merkle::leaf_hash(&st.id, &st.sig);
                 if stored_id.is_some_and(|s| s != st.id) || stored_leaf.is_some_and(|s| s != leaf) {
                     self.problem(format!("statement {index} (line {}) no longer matches the id and leaf hash recorded when it was appended: the database was altered", row.seq));
                 }
-                if let Body::Poll { question, options, closes } = &st.body {
-                    poll = Some(PollInfo { id: st.id, index, time: st.time, question: question.clone(), options: options.clone(), closes: *closes });
-                }
+                effect = self.effect(index, &st);
                 (stored_id.unwrap_or(st.id), stored_leaf.unwrap_or(leaf))
             }
             Err(e) => {
@@ -148,7 +175,7 @@ impl LogState {
         };
         // The recorded leaf is what earlier checkpoints signed: keep it, so that
         // an edit of the database never gets a checkpoint of its own.
-        self.push_statement(id, leaf, poll);
+        self.push_statement(id, leaf, effect);
     }
 
     fn ingest_checkpoint(&mut self, seq: i64, size: u64, line: &str) {
@@ -177,6 +204,13 @@ impl LogState {
             Err(e) => self.problem(format!("checkpoint line {seq} does not verify under the log key: {e:?}")),
         }
     }
+}
+
+/// What a statement changes in a log's state besides its tree.
+pub enum Effect {
+    None,
+    Poll(PollInfo),
+    Roster { add: Vec<statement::RosterEntry>, remove: Vec<Key> },
 }
 
 /// Every log the collector serves.

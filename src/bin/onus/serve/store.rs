@@ -15,8 +15,8 @@ use std::time::Duration;
 
 /// The database file inside the data folder.
 pub const DB_FILE: &str = "onus.db";
-/// `PRAGMA user_version` of the schema below.
-const SCHEMA_VERSION: i64 = 1;
+/// `PRAGMA user_version` of the schema below (2: a log's kind).
+const SCHEMA_VERSION: i64 = 2;
 /// How long a writer waits for another one (the server or `onus poll create`).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS logs (
   origin     TEXT NOT NULL,          -- the checkpoint origin and key name
   public_key TEXT NOT NULL,          -- base64url Ed25519 key of the log
   key_file   TEXT NOT NULL,          -- secret key file, relative to the data folder
-  created    TEXT NOT NULL           -- RFC 3339
+  created    TEXT NOT NULL,          -- RFC 3339
+  kind       TEXT NOT NULL DEFAULT 'polls'  -- 'polls' (ballots only) or 'network' (any kind, from the roster)
 );
 CREATE TABLE IF NOT EXISTS lines (
   log  INTEGER NOT NULL REFERENCES logs(id),
@@ -91,6 +92,15 @@ pub fn open(dir: &Path) -> Result<Connection, String> {
             tx.execute_batch(SCHEMA).map_err(sql)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(sql)?;
         }
+        1 => {
+            // Version 1 had only poll logs.
+            tx.execute_batch("ALTER TABLE logs ADD COLUMN kind TEXT NOT NULL DEFAULT 'polls'").map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::ReadOnly) => read_only(),
+                _ => sql(e),
+            })?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(sql)?;
+            eprintln!("onus: {}: schema brought from version 1 to {SCHEMA_VERSION} (a kind per log)", path.display());
+        }
         SCHEMA_VERSION => {
             // A real write, committed: the probe that the database takes commits.
             tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(|e| match e.sqlite_error_code() {
@@ -116,6 +126,31 @@ pub fn open_reader(dir: &Path) -> Result<Connection, String> {
     Ok(conn)
 }
 
+/// What a log takes (docs/SERVE.md, "Logs of a network").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogKind {
+    /// Ballots, from anyone, for the log's polls.
+    Polls,
+    /// Any kind of statement, from the keys on the log's roster.
+    Network,
+}
+
+impl LogKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogKind::Polls => "polls",
+            LogKind::Network => "network",
+        }
+    }
+    pub fn parse(s: &str) -> Result<LogKind, String> {
+        match s {
+            "polls" => Ok(LogKind::Polls),
+            "network" => Ok(LogKind::Network),
+            other => Err(format!("log kind {other:?} is not polls or network")),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct LogRow {
     pub db_id: i64,
@@ -123,27 +158,31 @@ pub struct LogRow {
     pub origin: String,
     pub public: Key,
     pub key_file: String,
+    pub kind: LogKind,
 }
 
-fn log_row(r: &rusqlite::Row) -> rusqlite::Result<(i64, String, String, String, String)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+type RawLogRow = (i64, String, String, String, String, String);
+
+fn log_row(r: &rusqlite::Row) -> rusqlite::Result<RawLogRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
 }
 
-fn to_log_row((db_id, name, origin, public, key_file): (i64, String, String, String, String)) -> Result<LogRow, String> {
+pub fn to_log_row((db_id, name, origin, public, key_file, kind): RawLogRow) -> Result<LogRow, String> {
     let public = statement::parse_key(&public).map_err(|e| format!("log {name}: stored public key: {e}"))?;
-    Ok(LogRow { db_id, name, origin, public, key_file })
+    let kind = LogKind::parse(&kind).map_err(|e| format!("log {name}: {e}"))?;
+    Ok(LogRow { db_id, name, origin, public, key_file, kind })
 }
 
 /// Logs with a database id above `after`, in creation order.
 pub fn logs_after(conn: &Connection, after: i64) -> Result<Vec<LogRow>, String> {
-    let mut st = conn.prepare_cached("SELECT id, name, origin, public_key, key_file FROM logs WHERE id > ?1 ORDER BY id").map_err(sql)?;
+    let mut st = conn.prepare_cached("SELECT id, name, origin, public_key, key_file, kind FROM logs WHERE id > ?1 ORDER BY id").map_err(sql)?;
     let rows = st.query_map([after], log_row).map_err(sql)?.collect::<Result<Vec<_>, _>>().map_err(sql)?;
     rows.into_iter().map(to_log_row).collect()
 }
 
 pub fn find_log(conn: &Connection, name: &str) -> Result<Option<LogRow>, String> {
     let row = conn
-        .query_row("SELECT id, name, origin, public_key, key_file FROM logs WHERE name = ?1", [name], log_row)
+        .query_row("SELECT id, name, origin, public_key, key_file, kind FROM logs WHERE name = ?1", [name], log_row)
         .optional()
         .map_err(sql)?;
     row.map(to_log_row).transpose()
@@ -256,17 +295,36 @@ fn s(v: &str) -> Json {
 /// saw. Such a key is re-used if it is complete and for this origin, otherwise
 /// moved aside. A `NAME.key` without its log is refused: it may have signed
 /// checkpoints of a database that was lost, and must never sign a second history.
-pub fn create_log(conn: &Connection, dir: &Path, name: &str, origin: &str, now: i64) -> Result<(LogRow, ed25519_dalek::SigningKey, KeyFileGuard), String> {
-    let new = prepare_log(dir, name, origin, now)?;
+pub fn create_log(conn: &Connection, dir: &Path, spec: &LogSpec, now: i64) -> Result<(LogRow, ed25519_dalek::SigningKey, KeyFileGuard), String> {
+    let new = prepare_log(dir, spec, now)?;
     conn.execute(
-        "INSERT INTO logs (name, origin, public_key, key_file, created) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![name, origin, statement::key_to_string(&new.public), new.key_file, statement::format_time(now)],
+        "INSERT INTO logs (name, origin, public_key, key_file, created, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![spec.name, spec.origin, statement::key_to_string(&new.public), new.key_file, statement::format_time(now), spec.kind.as_str()],
     )
     .map_err(sql)?;
     let db_id = conn.last_insert_rowid();
     let (line, id, leaf) = &new.genesis;
     insert_statement(conn, db_id, 0, 0, id, leaf, line).map_err(sql)?;
-    Ok((LogRow { db_id, name: name.into(), origin: origin.into(), public: new.public, key_file: new.key_file }, new.key, new.guard))
+    Ok((LogRow { db_id, name: spec.name.into(), origin: spec.origin.into(), public: new.public, key_file: new.key_file, kind: spec.kind }, new.key, new.guard))
+}
+
+/// A log to create: its URL name, origin, kind, and the roster of its genesis statement.
+pub struct LogSpec<'a> {
+    pub name: &'a str,
+    pub origin: &'a str,
+    pub kind: LogKind,
+    pub roster: &'a [statement::RosterEntry],
+}
+
+impl<'a> LogSpec<'a> {
+    pub fn polls(name: &'a str, origin: &'a str) -> LogSpec<'a> {
+        LogSpec { name, origin, kind: LogKind::Polls, roster: &[] }
+    }
+}
+
+/// A roster entry as the body of a `log` or `roster` statement has it.
+pub fn roster_json(e: &statement::RosterEntry) -> Json {
+    Json::Obj(vec![("key".into(), s(&statement::key_to_string(&e.key))), ("name".into(), s(&e.name)), ("role".into(), s(&e.role))])
 }
 
 /// A log about to be created in a database: its key (pending until [`KeyFileGuard::keep`]) and
@@ -280,7 +338,8 @@ pub struct NewLog {
 }
 
 /// Checks the name and origin, and makes the key file (pending) and the genesis statement; see [`create_log`].
-pub fn prepare_log(dir: &Path, name: &str, origin: &str, now: i64) -> Result<NewLog, String> {
+pub fn prepare_log(dir: &Path, spec: &LogSpec, now: i64) -> Result<NewLog, String> {
+    let (name, origin) = (spec.name, spec.origin);
     if !valid_log_name(name) {
         return Err(format!("log name {name:?} must be 1 to 64 of a-z, 0-9 and '-' (it is used in URLs and file names)"));
     }
@@ -306,7 +365,7 @@ pub fn prepare_log(dir: &Path, name: &str, origin: &str, now: i64) -> Result<New
     };
     let guard = KeyFileGuard { pending: Some(pending), path };
     let public = Key::of(&key);
-    let body = Json::Obj(vec![("origin".into(), s(origin)), ("roster".into(), Json::Arr(vec![]))]);
+    let body = Json::Obj(vec![("origin".into(), s(origin)), ("roster".into(), Json::Arr(spec.roster.iter().map(roster_json).collect()))]);
     let genesis = signed_line(&key, "log", now, &[], body)?;
     Ok(NewLog { key, guard, public, key_file, genesis })
 }

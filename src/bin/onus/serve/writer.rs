@@ -18,12 +18,12 @@
 
 use super::backend::Backend;
 use super::state::{LogState, PollInfo, Sealed, State};
-use super::store;
+use super::store::{self, LogKind};
 use super::{now, Refusal, MAX_CLOCK_AHEAD};
 use ed25519_dalek::SigningKey;
 use onus::merkle;
 use onus::note;
-use onus::statement::{format_time, id_to_hex, Body, Hash, Id, Statement};
+use onus::statement::{self, format_time, id_to_hex, Body, Hash, Id, Statement};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -281,7 +281,8 @@ impl Writer {
         let mut state = self.shared.write().expect("state lock");
         let mut replies = Vec::with_capacity(pending.len());
         for (b, p) in pending {
-            state.logs[p.log_pos].push_statement(p.id, p.leaf, None);
+            let effect = state.logs[p.log_pos].effect(p.index, &b.st);
+            state.logs[p.log_pos].push_statement(p.id, p.leaf, effect);
             replies.push((b.reply, Accepted { index: p.index, id: p.id }));
         }
         drop(state);
@@ -384,12 +385,56 @@ impl Writer {
     }
 }
 
-/// What depends on the log: the log and its poll, the choice, the time, duplicates.
+/// What depends on the log's state: for a poll log, the poll, the choice, the
+/// time; for a network log, the roster and the refs; duplicates for both.
 fn check(state: &State, b: &Ballot, now: i64) -> Result<usize, Refusal> {
     let Some(&pos) = state.by_name.get(&b.log) else {
         return Err(Refusal::new(404, "log.unknown", format!("There is no log named {:?} on this collector. GET /logs lists its logs.", b.log)));
     };
     let log = &state.logs[pos];
+    match log.kind {
+        LogKind::Polls => check_ballot(log, b, now).map(|()| pos),
+        LogKind::Network => check_member(log, b, now).map(|()| pos),
+    }
+}
+
+/// A statement for a network log: by a key on its roster (or the log key), every ref
+/// to an earlier statement of the log, not from the future, not there already.
+fn check_member(log: &LogState, b: &Ballot, now: i64) -> Result<(), Refusal> {
+    let st = &b.st;
+    if st.actor != log.public && !log.roster.contains_key(&st.actor) {
+        return Err(Refusal::new(
+            403,
+            "actor.unrecognized",
+            format!(
+                "Key {} is not on the roster of log {:?}: only its members may append. The log's operator adds a key with `onus log roster --log {} --add KEY:NAME:ROLE`.",
+                statement::key_to_string(&st.actor),
+                log.name,
+                log.name
+            ),
+        ));
+    }
+    if st.kind == "roster" && st.actor != log.public {
+        return Err(Refusal::new(403, "roster.not-log-key", format!("Only the key of log {:?} may change its roster.", log.name)));
+    }
+    if let Some(r) = st.refs.iter().find(|r| !log.ids.contains_key(*r)) {
+        return Err(Refusal::new(422, "ref.dangling", format!("The statement refers to {}, which is not a statement of log {:?} (yet). Post the statement it answers first.", id_to_hex(r), log.name)));
+    }
+    if st.time > now + MAX_CLOCK_AHEAD {
+        return Err(Refusal::new(
+            422,
+            "time.future",
+            format!("The statement is timed {}, but the collector's clock says {}. Check the clock of the machine that signed it.", format_time(st.time), format_time(now)),
+        ));
+    }
+    if let Some(&i) = log.ids.get(&st.id) {
+        return Err(Refusal::duplicate(&st.id, Some(i)));
+    }
+    Ok(())
+}
+
+/// A ballot for a poll log.
+fn check_ballot(log: &LogState, b: &Ballot, now: i64) -> Result<(), Refusal> {
     if b.st.actor == log.public {
         return Err(Refusal::new(
             422,
@@ -446,5 +491,5 @@ fn check(state: &State, b: &Ballot, now: i64) -> Result<usize, Refusal> {
     if let Some(&i) = log.ids.get(&b.st.id) {
         return Err(Refusal::duplicate(&b.st.id, Some(i)));
     }
-    Ok(pos)
+    Ok(())
 }
