@@ -116,6 +116,10 @@ impl Load {
                                     break;
                                 }
                                 Err(ureq::Error::Status(503, _)) | Err(ureq::Error::Transport(_)) => {
+                                    // Stopped: this ballot was never acknowledged, and need not be.
+                                    if stop.load(Ordering::Relaxed) {
+                                        return;
+                                    }
                                     retried.fetch_add(1, Ordering::Relaxed);
                                     assert!(started.elapsed() < Duration::from_secs(60), "ballot {} was never taken", id_to_hex(&id));
                                     std::thread::sleep(Duration::from_millis(50));
@@ -519,4 +523,61 @@ fn verified_trace_of(base: &str, log: &str, key: statement::Key, size: u64) -> S
         let r = onus::verify_bytes(b.as_bytes(), Options { log_key: Some(key), ..Options::default() });
         (r.status == Status::Verified && r.sealed.as_ref().is_some_and(|s| s.size >= size)).then_some(b)
     })
+}
+
+/// Waits until `s`'s stderr says its publisher is between tiles and checkpoint; the size it publishes.
+fn mid_publication(s: &Server) -> u64 {
+    eventually(60, "a publication paused between its tiles and its checkpoint", || {
+        let err = s.stderr();
+        let line = err.lines().rev().find(|l| l.contains("bundles and tiles written, the checkpoint next"))?;
+        line.split(" at size ").nth(1)?.split(':').next()?.parse().ok()
+    })
+}
+
+#[test]
+fn a_frontend_and_then_the_sealer_mid_publication_are_killed() {
+    let _turn = turn();
+    let dir = tmpdir("pg-midpublish");
+    let db = fresh_db("midpublish");
+    let tiles = dir.join("tiles");
+    let tiles_s = tiles.to_str().unwrap().to_string();
+    // The sealer pauses 3 s between a publication's tiles and its checkpoint.
+    let (a, b) = two_frontends(&dir, &db, &tiles_s, &["--test-publish-pause-ms", "3000"]);
+    let poll = poll_id(&a, "polls", 0);
+    let key = log_key(&a, "polls");
+    let vkey = vkey_of(&a);
+    let load = Load::start(vec![a.base.clone(), b.base.clone()], poll, 8, 100_000, 0);
+    load.wait_for(300, 120);
+    let pid = sealer_pid(&db);
+    let (mut sealer, mut other) = if pid == a.child.id() { (a, b) } else { (b, a) };
+    // First the frontend that does not seal, mid-load: its clients go to the sealer.
+    other.kill();
+    let before = load.count();
+    load.wait_for(before + 300, 120);
+    // Then the sealer, in the middle of writing a publication to the store (after an earlier one is in).
+    let stored = || std::fs::read_to_string(tiles.join("polls/checkpoint")).ok().map(|t| size_of(&t)).unwrap_or(0);
+    let size = eventually(60, "a publication under way beyond the store's checkpoint", || {
+        let size = mid_publication(&sealer);
+        (stored() > 0 && size > stored()).then_some(size)
+    });
+    sealer.kill();
+    let in_store = stored();
+    assert!(in_store < size, "the checkpoint of size {size} is not in the store yet (it has {in_store})");
+    let (acked, _) = load.finish();
+    // The store is consistent as it was left: fsck is clean at its (older) checkpoint.
+    let (code, out) = onus(&["fsck", &format!("{}/", tiles.join("polls").display())]);
+    assert_eq!(code, 0, "the store after a crash mid-publication: {out}");
+    // A new frontend on the same database (with the key) takes over and publishes the rest.
+    let dc = dir.join("c");
+    std::fs::create_dir_all(&dc).unwrap();
+    std::fs::copy(dir.join("a/polls.key"), dc.join("polls.key")).unwrap();
+    let c = Server::start(&dc, &flags(&db, &tiles_s, &[]));
+    let last = 2 + acked.len() as u64;
+    let (trace, _) = verified_trace(&c.base, key, last);
+    all_acknowledged_present(&trace, &acked);
+    eventually(60, "the store's checkpoint over every acknowledged ballot", || {
+        std::fs::read_to_string(tiles.join("polls/checkpoint")).ok().filter(|t| size_of(t) >= last).map(|_| ())
+    });
+    store_checks(&tiles, &vkey, &dir.join("reader.state"));
+    println!("killed a frontend mid-load, then the sealer mid-publication (size {size} written but for its checkpoint; the store at {in_store} stayed fsck-clean); a new frontend published up to {last}, every acknowledged ballot at its index");
 }

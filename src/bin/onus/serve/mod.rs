@@ -113,6 +113,9 @@ pub struct ServeArgs {
     /// whose sealer has not renewed it for this long.
     #[arg(long, default_value_t = 3000)]
     pub lease_ms: u64,
+    /// For tests: pause this long between a publication's tiles and its checkpoint.
+    #[arg(long, default_value_t = 0, hide = true)]
+    pub test_publish_pause_ms: u64,
     /// For tests: make each ballot's parse and signature check take this long (a costly body).
     #[arg(long, default_value_t = 0, hide = true)]
     pub test_prepare_delay_ms: u64,
@@ -541,7 +544,8 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
     let (sealed_to, publisher_thread) = match (&objects, publisher_db) {
         (Some(objects), Some(publisher_db)) => {
             let (ptx, prx) = std::sync::mpsc::channel();
-            let p = objects::Publisher::new(objects.clone(), publisher_db, shared.clone(), rt.handle().clone());
+            let mut p = objects::Publisher::new(objects.clone(), publisher_db, shared.clone(), rt.handle().clone());
+            p.pause = Duration::from_millis(args.test_publish_pause_ms);
             let t = std::thread::Builder::new().name("onus-publisher".into()).spawn(move || p.run(prx)).map_err(|e| format!("cannot start the publisher: {e}"))?;
             (Some(ptx), Some(t))
         }

@@ -90,11 +90,13 @@ pub struct Publisher {
     pub rt: tokio::runtime::Handle,
     /// The size of each log's checkpoint in the store, once read.
     published: HashMap<i64, u64>,
+    /// For tests: a pause between a publication's tiles and its checkpoint (a crash window).
+    pub pause: Duration,
 }
 
 impl Publisher {
     pub fn new(objects: Arc<Objects>, db: Box<dyn Backend>, shared: Arc<RwLock<State>>, rt: tokio::runtime::Handle) -> Publisher {
-        Publisher { objects, db, shared, rt, published: HashMap::new() }
+        Publisher { objects, db, shared, rt, published: HashMap::new(), pause: Duration::ZERO }
     }
 
     pub fn run(mut self, rx: std::sync::mpsc::Receiver<i64>) {
@@ -153,6 +155,10 @@ impl Publisher {
         for t in tiles::tiles_changed(from, size) {
             let bytes = self.tile(db_id, &t)?;
             self.rt.block_on(objects.put(&name, &t.path(), bytes))?;
+        }
+        if !self.pause.is_zero() {
+            eprintln!("onus serve: publishing {name} at size {size}: bundles and tiles written, the checkpoint next (test pause)");
+            std::thread::sleep(self.pause);
         }
         // Last, and only while still the sealer: a frontend that lost its lease half-way
         // never puts an older checkpoint over a newer one.
