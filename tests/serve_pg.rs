@@ -80,6 +80,8 @@ struct Load {
     threads: Vec<std::thread::JoinHandle<()>>,
     /// The time every ballot carries.
     time: i64,
+    /// Every checkpoint a frontend served during the load.
+    seen: Arc<Mutex<Vec<String>>>,
 }
 
 impl Load {
@@ -130,8 +132,30 @@ impl Load {
                     }
                 })
             })
-            .collect();
-        Load { stop, acked, retried, threads, time: t }
+            .collect::<Vec<_>>();
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let mut threads = threads;
+        {
+            // A reader watching every frontend's checkpoint during the load.
+            let (stop, seen) = (stop.clone(), seen.clone());
+            threads.push(std::thread::spawn(move || {
+                let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(2)).build();
+                while !stop.load(Ordering::Relaxed) {
+                    for base in &bases {
+                        if let Ok(r) = agent.get(&format!("{base}/logs/polls/checkpoint")).call() {
+                            if let Ok(n) = r.into_string() {
+                                let mut all = seen.lock().unwrap();
+                                if !all.contains(&n) {
+                                    all.push(n);
+                                }
+                            }
+                        }
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }));
+        }
+        Load { stop, acked, retried, threads, time: t, seen }
     }
 
     fn count(&self) -> usize {
@@ -140,6 +164,11 @@ impl Load {
 
     fn wait_for(&self, n: usize, secs: u64) {
         eventually(secs, &format!("{n} acknowledged ballots"), || (self.count() >= n).then_some(()));
+    }
+
+    /// Every checkpoint served so far.
+    fn checkpoints(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
     }
 
     fn finish(self) -> (Vec<(Id, u64)>, u64) {
@@ -179,6 +208,29 @@ fn all_acknowledged_present(trace: &str, acked: &[(Id, u64)]) {
     let mut idx: Vec<u64> = at.values().copied().collect();
     idx.sort_unstable();
     assert!(idx.iter().enumerate().all(|(i, &v)| i as u64 == v), "indexes are not contiguous");
+}
+
+/// Every checkpoint served before is signed by the log key and is a prefix of the trace's last
+/// (by a consistency proof to its root and by the root at its size); how many.
+fn all_consistent(notes: &[String], trace: &str, key: statement::Key) -> usize {
+    let leaves: Vec<_> = trace
+        .lines()
+        .filter(|l| !l.starts_with("{\"checkpoint\""))
+        .map(|l| {
+            let st = statement::parse_statement(l.as_bytes()).unwrap();
+            merkle::leaf_hash(&st.id, &st.sig)
+        })
+        .collect();
+    let (size, root) = (leaves.len() as u64, merkle::root(&leaves));
+    let origin = note::parse_checkpoint(&notes[0]).unwrap().origin;
+    for n in notes {
+        let cp = note::verify_checkpoint(n, &origin, &key).expect("every served checkpoint is signed by the log key");
+        assert!(cp.size <= size, "a checkpoint at size {} beyond the log's {size}", cp.size);
+        let proof = merkle::consistency_proof(cp.size, &leaves);
+        merkle::verify_consistency(cp.size, size, &cp.root, &root, &proof).unwrap_or_else(|e| panic!("the checkpoint at size {} is not a prefix of the log: {e:?}", cp.size));
+        assert_eq!(merkle::root(&leaves[..cp.size as usize]), cp.root);
+    }
+    notes.len()
 }
 
 fn onus(args: &[&str]) -> (i32, String) {
@@ -290,6 +342,7 @@ fn the_sealer_is_killed_mid_load_and_another_frontend_takes_over() {
     let killed = Instant::now();
     let before = load.count();
     load.wait_for(before + 500, 120);
+    let served = load.checkpoints();
     let (acked, retried) = load.finish();
     let last = 2 + acked.len() as u64;
     // The survivor takes the lease and seals everything acknowledged.
@@ -298,6 +351,7 @@ fn the_sealer_is_killed_mid_load_and_another_frontend_takes_over() {
     assert_eq!(sealer_pid(&db), survivor.child.id());
     let (trace, report) = verified_trace(&survivor.base, key, last);
     all_acknowledged_present(&trace, &acked);
+    let consistent = all_consistent(&served, &trace, key);
     // Every checkpoint line in the trace (by both sealers) is a prefix of the last one.
     let leaves: Vec<_> = trace
         .lines()
@@ -318,7 +372,7 @@ fn the_sealer_is_killed_mid_load_and_another_frontend_takes_over() {
     });
     store_checks(&tiles, &vkey, &state);
     println!(
-        "takeover: sealer (pid {pid}) killed after {before} acknowledged ballots; the survivor sealed all {} acknowledged within {:.1} s of the kill ({retried} ballots posted again); {} checkpoint lines by both sealers, all prefixes of the last; the store verified against the reader's state from before the kill, fsck clean",
+        "takeover: sealer (pid {pid}) killed after {before} acknowledged ballots; the survivor sealed all {} acknowledged within {:.1} s of the kill ({retried} ballots posted again); {consistent} checkpoints served during the load and {} checkpoint lines by both sealers, all prefixes of the last; the store verified against the reader's state from before the kill, fsck clean",
         acked.len(),
         takeover.as_secs_f64(),
         notes.len()
@@ -374,10 +428,12 @@ fn postgres_is_killed_mid_load_and_restarted() {
     // While the database is down every ballot is refused with 503 (and posted again), none acknowledged.
     restart_postgres();
     load.wait_for(before + 500, 120);
+    let served = load.checkpoints();
     let (acked, retried) = load.finish();
     let last = 2 + acked.len() as u64;
     let (trace, _) = verified_trace(&a.base, key, last);
     all_acknowledged_present(&trace, &acked);
+    let consistent = all_consistent(&served, &trace, key);
     let (trace_b, _) = verified_trace(&b.base, key, last);
     assert_eq!(indexes(&trace), indexes(&trace_b));
     eventually(60, "the store's checkpoint over every acknowledged ballot", || {
@@ -386,7 +442,7 @@ fn postgres_is_killed_mid_load_and_restarted() {
     store_checks(&tiles, &vkey, &state);
     assert!(a.stderr().contains("reconnected") || b.stderr().contains("reconnected"), "the frontends say they reconnected");
     println!(
-        "PostgreSQL SIGKILLed after {before} acknowledged ballots and restarted; {} acknowledged in all, every one at its index ({retried} posts retried, {:.1} s from the kill to the end); both frontends agree; the store verified against the reader's earlier state; fsck clean",
+        "PostgreSQL SIGKILLed after {before} acknowledged ballots and restarted; {} acknowledged in all, every one at its index ({retried} posts retried, {:.1} s from the kill to the end); {consistent} checkpoints served during the load all prefixes of the last; both frontends agree; the store verified against the reader's earlier state; fsck clean",
         acked.len(),
         killed.elapsed().as_secs_f64()
     );
@@ -561,6 +617,7 @@ fn a_frontend_and_then_the_sealer_mid_publication_are_killed() {
         (stored() > 0 && size > stored()).then_some(size)
     });
     sealer.kill();
+    let served = load.checkpoints();
     let in_store = stored();
     assert!(in_store < size, "the checkpoint of size {size} is not in the store yet (it has {in_store})");
     let (acked, _) = load.finish();
@@ -575,6 +632,7 @@ fn a_frontend_and_then_the_sealer_mid_publication_are_killed() {
     let last = 2 + acked.len() as u64;
     let (trace, _) = verified_trace(&c.base, key, last);
     all_acknowledged_present(&trace, &acked);
+    all_consistent(&served, &trace, key);
     eventually(60, "the store's checkpoint over every acknowledged ballot", || {
         std::fs::read_to_string(tiles.join("polls/checkpoint")).ok().filter(|t| size_of(t) >= last).map(|_| ())
     });
