@@ -7,9 +7,11 @@
 #![forbid(unsafe_code)]
 
 pub mod accountability;
+pub mod cosignature;
 pub mod json;
 pub mod merkle;
 pub mod note;
+pub mod policy;
 pub mod poll;
 pub mod publish;
 pub mod receipt;

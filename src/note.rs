@@ -175,6 +175,17 @@ struct NoteSig {
 }
 
 fn split_note(note: &str) -> Result<(&str, Vec<NoteSig>), String> {
+    split_note_all(note).map(|(text, sigs, _)| (text, sigs))
+}
+
+/// A note's text and its witness cosignature lines (FORMAT.md section 9), unverified.
+pub fn cosignatures(note: &str) -> Result<(&str, Vec<crate::cosignature::Cosignature>), String> {
+    split_note_all(note).map(|(text, _, cosigs)| (text, cosigs))
+}
+
+type Split<'a> = (&'a str, Vec<NoteSig>, Vec<crate::cosignature::Cosignature>);
+
+fn split_note_all(note: &str) -> Result<Split<'_>, String> {
     // C2SP signed-note: no ASCII control characters other than newline.
     if let Some(c) = note.chars().find(|&c| c < ' ' && c != '\n') {
         return Err(format!("the note contains the control character {}", c.escape_unicode()));
@@ -188,6 +199,7 @@ fn split_note(note: &str) -> Result<(&str, Vec<NoteSig>), String> {
         return Err("the last signature line must end with a newline".into());
     }
     let mut sigs = Vec::new();
+    let mut cosigs = Vec::new();
     let sig_lines = sig_block[..sig_block.len() - 1].split('\n');
     if sig_lines.clone().count() > MAX_SIGNATURE_LINES {
         return Err(format!("the note has more than {MAX_SIGNATURE_LINES} signature lines"));
@@ -202,24 +214,25 @@ fn split_note(note: &str) -> Result<(&str, Vec<NoteSig>), String> {
         if blob.len() < 5 {
             return Err(format!("signature of {} is too short", quoted(name)));
         }
-        // Lines of other algorithms or lengths are other keys' business: skip them.
+        // Ed25519 (68 bytes) and timestamped cosignatures (76); lines of other
+        // algorithms or lengths are other keys' business: skip them.
         if blob.len() == 68 {
             sigs.push(NoteSig { name: name.into(), key_id: blob[..4].try_into().expect("4"), sig: Sig::from_slice(&blob[4..]).expect("64") });
+        } else if let Some(c) = crate::cosignature::Cosignature::from_blob(name, &blob) {
+            cosigs.push(c);
         }
     }
     if sigs.is_empty() && sig_block.len() <= 1 {
         return Err("the note has no signature lines".into());
     }
-    Ok((text, sigs))
+    Ok((text, sigs, cosigs))
 }
 
 fn parse_checkpoint_text(text: &str) -> Result<Checkpoint, String> {
     let lines: Vec<&str> = text[..text.len() - 1].split('\n').collect();
-    if lines.len() < 3 {
-        return Err("a checkpoint has at least three lines: origin, tree size, root".into());
-    }
-    if lines[3..].iter().any(|l| l.is_empty()) {
-        return Err("empty extension line in the checkpoint".into());
+    // FORMAT.md section 9: exactly three lines (no extension lines).
+    if lines.len() != 3 {
+        return Err(format!("a checkpoint's note text is exactly three lines (origin, tree size, root); this one has {}", lines.len()));
     }
     let origin = lines[0];
     if !valid_name(origin) {

@@ -88,6 +88,12 @@ codes! {
     CheckpointSignatureInvalid = "checkpoint.signature.invalid", Error,
         "a checkpoint's signature does not verify",
         "The log key's signature on the checkpoint does not verify: the checkpoint was altered. Do not trust it.";
+    CheckpointQuorumUnmet = "checkpoint.quorum.unmet", Warning,
+        "a checkpoint is signed by the log but not cosigned by the witnesses your policy requires",
+        "The log signed this checkpoint, but the witnesses your trust policy requires did not cosign it, so it seals nothing: the log may be showing you a history others do not see. Ask the operator to have it witnessed, or check the policy you gave.";
+    CheckpointCosignatureInvalid = "checkpoint.cosignature.invalid", Error,
+        "a witness's cosignature on a checkpoint does not verify",
+        "A witness your policy names has a cosignature line on this checkpoint that does not verify: the checkpoint or the line was altered. Do not trust the checkpoint; keep it as evidence.";
     CheckpointSizeAhead = "checkpoint.size.ahead", Error,
         "a checkpoint claims more statements than precede it",
         "A checkpoint commits only to statements before it in the file; this one claims more. The file was truncated or reordered.";
@@ -291,6 +297,21 @@ pub struct CheckpointInfo {
     pub valid: bool,
     /// The signed note itself (evidence a reader can keep).
     pub note: String,
+    /// Under a trust policy: the witnesses that validly cosigned it (FORMAT.md section 9).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cosigners: Vec<Cosigner>,
+}
+
+/// A witness of the policy that cosigned a checkpoint, and when it says it did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cosigner {
+    /// The policy's name for the witness.
+    pub witness: String,
+    /// The key name on its cosignature line (its vkey's name).
+    pub key_name: String,
+    /// The cosignature's timestamp, RFC 3339 (seconds since 1970 beyond year 9999 as a number).
+    pub time: String,
+    pub unix_time: u64,
 }
 
 /// How many findings of one code are listed; beyond that they are only counted

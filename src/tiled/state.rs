@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 /// The first bytes of a state file.
 pub const MAGIC: &[u8; 12] = b"onus-state\n\0";
 /// Bumped whenever the encoding of the verifier's state changes.
-pub const VERSION: u8 = 4;
+pub const VERSION: u8 = 5;
 const CHECKSUM_BYTES: usize = 32;
 
 /// The checkpoint a reader holds, and of which log.

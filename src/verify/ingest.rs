@@ -7,6 +7,7 @@ use super::{DeferredCheckpoint, LogInfo, PendingCheckpoint, UnresolvedRef, Verif
 use crate::accountability::Fact;
 use crate::note;
 use crate::poll::VoteProblem;
+use crate::policy::Witnessed;
 use crate::report::*;
 use crate::statement::{self, id_to_hex, key_to_string, Body, Hash, Id, Key, Kind, RosterEntry, Statement};
 
@@ -160,6 +161,13 @@ impl Verifier {
                 self.find(Code::LogKeyMismatch, Some(0), Some(&st.id), what);
             }
         }
+        if let Some(p) = &self.opts.policy {
+            if !p.names_log(origin, &st.actor) {
+                let named: Vec<String> = p.logs.iter().map(|l| crate::note::vkey(&l.origin, &l.key)).collect();
+                let what = format!("The log is {}, which your trust policy does not name (its log lines name {}).", crate::note::vkey(origin, &st.actor), named.join(", "));
+                self.find(Code::LogKeyMismatch, Some(0), Some(&st.id), what);
+            }
+        }
         self.log = Some(LogInfo { origin: origin.clone(), key: st.actor });
         for e in roster {
             self.roster_add(e);
@@ -221,6 +229,13 @@ impl Verifier {
                 return;
             }
         };
+        let cosigners = match self.witnessed(&cp.note) {
+            Ok(c) => c,
+            Err((code, what)) => {
+                self.findings.push(at(code, what));
+                return;
+            }
+        };
         if checked.size > cp.statements_before {
             self.findings.push(at(Code::CheckpointSizeAhead, format!("it commits to {} statements but only {} come before it", checked.size, cp.statements_before)));
             return;
@@ -237,16 +252,31 @@ impl Verifier {
                 Err(_) => {
                     // If it seals, `trace.unsealed` names the statement after it.
                     self.index.want_id(checked.size);
-                    self.deferred.push(DeferredCheckpoint { line: cp.line, note: cp.note, size: checked.size, root: checked.root });
+                    self.deferred.push(DeferredCheckpoint { line: cp.line, note: cp.note, size: checked.size, root: checked.root, cosigners });
                     return;
                 }
             }
         };
-        self.settle_root(cp.line, cp.note, checked.size, checked.root, root);
+        self.settle_root(cp.line, cp.note, checked.size, checked.root, root, cosigners);
+    }
+
+    /// Under a policy: the witnesses that cosigned a note the log validly signed, or why it seals nothing.
+    fn witnessed(&self, note: &str) -> Result<Vec<crate::report::Cosigner>, (Code, String)> {
+        let Some(p) = &self.opts.policy else { return Ok(Vec::new()) };
+        let names = |c: &[crate::report::Cosigner]| match c.len() {
+            0 => "no witness of the policy".to_string(),
+            _ => c.iter().map(|c| c.witness.clone()).collect::<Vec<_>>().join(", "),
+        };
+        match p.evaluate(note) {
+            Ok(Witnessed::Met(c)) => Ok(c),
+            Ok(Witnessed::Unmet(c)) => Err((Code::CheckpointQuorumUnmet, format!("the log signed it, but your policy's quorum ({}) is not met: cosigned by {}", p.describe(), names(&c)))),
+            Ok(Witnessed::Invalid { witness, why }) => Err((Code::CheckpointCosignatureInvalid, format!("the cosignature by witness {witness} does not verify ({why})"))),
+            Err(why) => Err((Code::CheckpointMalformed, why)),
+        }
     }
 
     /// A valid checkpoint's root against the statements' root at its size; the largest that agrees seals.
-    fn settle_root(&mut self, line: u64, note: String, size: u64, signed: Hash, computed: Hash) {
+    fn settle_root(&mut self, line: u64, note: String, size: u64, signed: Hash, computed: Hash, cosigners: Vec<crate::report::Cosigner>) {
         if computed != signed {
             let what = format!("Checkpoint on line {line}: the first {size} statements hash to {} but the log signed {}.", hex::encode(computed), hex::encode(signed));
             self.findings.push(Finding::new(Code::CheckpointRootMismatch, line, None, None, what));
@@ -257,7 +287,7 @@ impl Verifier {
             let before = self.sealed.as_ref().map_or(0, |b| b.size);
             self.index.release_id(before);
             self.index.want_id(size);
-            self.sealed = Some(CheckpointInfo { line, size, root: hex::encode(signed), valid: true, note });
+            self.sealed = Some(CheckpointInfo { line, size, root: hex::encode(signed), valid: true, note, cosigners });
         }
     }
 
@@ -266,7 +296,7 @@ impl Verifier {
     pub(super) fn settle_deferred(&mut self) {
         for d in std::mem::take(&mut self.deferred) {
             match self.supplied_roots.iter().find(|(s, _)| *s == d.size).map(|(_, r)| *r) {
-                Some(root) => self.settle_root(d.line, d.note, d.size, d.root, root),
+                Some(root) => self.settle_root(d.line, d.note, d.size, d.root, root, d.cosigners),
                 None => {
                     let what = format!(
                         "Checkpoint on line {}: it commits to the first {} statements, an older part of the trace than this verifier keeps leaves for (the last {} statements), and that part was not read again. Verify the trace from a file.",

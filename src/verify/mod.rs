@@ -63,6 +63,9 @@ pub struct Options {
     /// kept (`ids.rs`); an old one the driver cannot read back is left out
     /// of its finding.
     pub fingerprint_key: Option<FingerprintKey>,
+    /// A trust policy (FORMAT.md section 9): the log must be one it names, and a
+    /// checkpoint seals only when its witnesses' quorum is met.
+    pub policy: Option<crate::policy::Policy>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -91,6 +94,7 @@ struct DeferredCheckpoint {
     note: String,
     size: u64,
     root: Hash,
+    cosigners: Vec<crate::report::Cosigner>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]

@@ -131,6 +131,10 @@ pub struct VerifyArgs {
     /// A checkpoint you saw before, as SIZE:ROOTHEX (repeatable); a copy that does not contain it is an error.
     #[arg(long)]
     pub known: Vec<String>,
+    /// A trust policy file (C2SP tlog-policy text, docs/FORMAT.md section 9): the log must be
+    /// one it names, and a checkpoint seals only when the witnesses' quorum cosigned it.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
     /// Check every signature alone with verify_strict (slower; see docs/FORMAT.md).
     #[arg(long)]
     pub one_by_one: bool,

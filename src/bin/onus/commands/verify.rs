@@ -22,6 +22,12 @@ fn fingerprint_key() -> Result<FingerprintKey, Fail> {
     Ok(FingerprintKey(key))
 }
 
+/// A trust policy file, parsed; a bad one is a usage error that names its line.
+pub fn read_policy(path: &std::path::Path) -> Result<onus::policy::Policy, Fail> {
+    let text = std::fs::read_to_string(path).map_err(|e| Fail(format!("--policy {}: {e}", path.display())))?;
+    onus::policy::Policy::parse(&text).map_err(|e| Fail(format!("--policy {}: {e}", path.display())))
+}
+
 /// Most threads `--threads` takes.
 const MAX_THREADS: usize = 256;
 
@@ -37,6 +43,7 @@ pub fn verify(a: VerifyArgs) -> Result<u8, Fail> {
         // the few old ids findings name) and a tiled log. A stream keeps every
         // id, so its report is the file's to the byte.
         fingerprint_key: (is_file(&a.trace) || Source::of(&a.trace).is_some()).then(fingerprint_key).transpose()?,
+        policy: a.policy.as_deref().map(read_policy).transpose()?,
     };
     let threads = threads(a.threads)?;
     if let Some(index) = a.index {
