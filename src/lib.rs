@@ -22,6 +22,7 @@ pub mod tiled;
 pub mod tiles;
 pub mod types;
 pub mod verify;
+pub mod witness;
 
 /// A simulated network, written as a trace (tests, benchmarks, `onus demo`).
 #[cfg(feature = "demo")]

@@ -178,6 +178,11 @@ fn split_note(note: &str) -> Result<(&str, Vec<NoteSig>), String> {
     split_note_all(note).map(|(text, sigs, _)| (text, sigs))
 }
 
+/// A note's text (everything before its signature lines).
+pub fn note_text(note: &str) -> Result<&str, String> {
+    split_note(note).map(|(text, _)| text)
+}
+
 /// A note's text and its witness cosignature lines (FORMAT.md section 9), unverified.
 pub fn cosignatures(note: &str) -> Result<(&str, Vec<crate::cosignature::Cosignature>), String> {
     split_note_all(note).map(|(text, _, cosigs)| (text, cosigs))

@@ -104,6 +104,12 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::serve::LogCommand,
     },
+    /// A witness of Onus logs (C2SP tlog-witness with BLAKE3 proofs): cosigns checkpoints that extend what it saw.
+    #[cfg(feature = "serve")]
+    Witness {
+        #[command(subcommand)]
+        command: crate::witness::WitnessCommand,
+    },
     /// Run the collector: serves the page and keeps poll logs in SQLite.
     #[cfg(feature = "serve")]
     Serve(crate::serve::ServeArgs),

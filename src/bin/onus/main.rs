@@ -12,6 +12,8 @@ mod pipeline;
 mod source;
 #[cfg(feature = "serve")]
 mod serve;
+#[cfg(feature = "serve")]
+mod witness;
 
 use clap::Parser;
 use cli::Command;
@@ -55,6 +57,8 @@ fn run(cmd: Command) -> Result<u8, Fail> {
         Command::Poll { command } => serve::poll_command(command).map_err(Fail),
         #[cfg(feature = "serve")]
         Command::Log { command } => serve::log_command(command).map_err(Fail),
+        #[cfg(feature = "serve")]
+        Command::Witness { command } => witness::command(command),
         #[cfg(feature = "serve")]
         Command::Serve(args) => serve::serve(args).map(|()| 0).map_err(Fail),
     }

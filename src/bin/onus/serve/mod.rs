@@ -13,9 +13,9 @@
 //! Parsing, ids, signatures, Merkle trees, notes and receipts all come from the core.
 
 mod backend;
-mod conn;
+pub(crate) mod conn;
 mod http;
-mod limits;
+pub(crate) mod limits;
 mod objects;
 mod pg;
 mod state;
@@ -665,7 +665,7 @@ fn ready_json(base: &str, shared: &RwLock<state::State>, args: &ServeArgs) -> se
     serde_json::json!({"url": base, "data": args.data.display().to_string(), "logs": logs, "embed": embed_line(base)})
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
