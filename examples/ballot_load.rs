@@ -5,8 +5,12 @@
 //!
 //! ```text
 //! cargo build --release
-//! cargo run --release --example ballot_load -- [--clients 32] [--seconds 10] [--ballots 60000] [--url http://127.0.0.1:8080]
+//! cargo run --release --example ballot_load -- [--clients 32] [--seconds 10] [--ballots 60000] [--url http://127.0.0.1:8080 ...]
 //! ```
+//!
+//! `--url` may be given more than once (frontends sharing one PostgreSQL):
+//! client i posts to the (i mod n)-th URL; the log, the checkpoint wait, the
+//! trace and the receipts are read from the first.
 //!
 //! Without `--url` it starts `target/release/onus serve` on a fresh data folder
 //! (rate limit off) and stops it at the end. Ballots are signed before the clock
@@ -23,19 +27,19 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 struct Args {
-    url: Option<String>,
+    urls: Vec<String>,
     clients: usize,
     seconds: u64,
     ballots: usize,
 }
 
 fn args() -> Args {
-    let mut a = Args { url: None, clients: 32, seconds: 10, ballots: 60_000 };
+    let mut a = Args { urls: Vec::new(), clients: 32, seconds: 10, ballots: 60_000 };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut val = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
         match flag.as_str() {
-            "--url" => a.url = Some(val()),
+            "--url" => a.urls.push(val().trim_end_matches('/').to_string()),
             "--clients" => a.clients = val().parse().expect("--clients N"),
             "--seconds" => a.seconds = val().parse().expect("--seconds S"),
             "--ballots" => a.ballots = val().parse().expect("--ballots N"),
@@ -66,9 +70,8 @@ fn main() {
     let a = args();
     let mut child = None;
     let data = std::env::temp_dir().join(format!("onus-ballot-load-{}", std::process::id()));
-    let base = match &a.url {
-        Some(u) => u.trim_end_matches('/').to_string(),
-        None => {
+    let urls: Vec<String> = match &a.urls[..] {
+        [] => {
             let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/onus");
             assert!(std::path::Path::new(bin).exists(), "{bin} is missing: run `cargo build --release` first");
             let mut c = Command::new(bin)
@@ -89,9 +92,11 @@ fn main() {
             };
             std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
             child = Some(c);
-            url
+            vec![url]
         }
+        given => given.to_vec(),
     };
+    let base = urls[0].clone();
     let logs: serde_json::Value = serde_json::from_str(&ureq::get(&format!("{base}/logs/polls")).call().unwrap().into_string().unwrap()).unwrap();
     let poll: Id = statement::parse_id(logs["polls"][0]["id"].as_str().expect("log polls has a poll")).unwrap();
     let start_size = logs["statements"].as_u64().unwrap();
@@ -118,7 +123,8 @@ fn main() {
             .collect();
         hs.into_iter().flat_map(|h| h.join().unwrap()).collect()
     });
-    eprintln!("signed {} ballots in {:.1} s; posting with {} clients for up to {} s", ballots.len(), signing.elapsed().as_secs_f64(), a.clients, a.seconds);
+    let over = if urls.len() > 1 { format!(" over {} frontends", urls.len()) } else { String::new() };
+    eprintln!("signed {} ballots in {:.1} s; posting with {} clients{over} for up to {} s", ballots.len(), signing.elapsed().as_secs_f64(), a.clients, a.seconds);
 
     let queue = Arc::new(Mutex::new(ballots));
     let stop = Arc::new(AtomicBool::new(false));
@@ -126,8 +132,9 @@ fn main() {
     let began = Instant::now();
     let deadline = began + Duration::from_secs(a.seconds);
     let handles: Vec<_> = (0..a.clients)
-        .map(|_| {
-            let (queue, stop, errors, url) = (queue.clone(), stop.clone(), errors.clone(), format!("{base}/logs/polls/statements"));
+        .map(|i| {
+            // Round-robin: with n frontends each gets clients/n connections.
+            let (queue, stop, errors, url) = (queue.clone(), stop.clone(), errors.clone(), format!("{}/logs/polls/statements", urls[i % urls.len()]));
             std::thread::spawn(move || {
                 let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build();
                 let mut lat = Vec::new();
