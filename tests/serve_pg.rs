@@ -307,6 +307,13 @@ fn two_frontends_sequence_one_log_and_publish_its_tiles() {
     let (code, out) = onus(&["fsck", &format!("{}/", tiles.join("polls").display())]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("tile/0/000: differs from the tile the bundles make"), "{out}");
+    // A frontend that served traces and receipts stops cleanly on SIGTERM (its PostgreSQL
+    // readers are closed off the async threads), sealing and saying what it committed.
+    let mut b = b;
+    let _ = Command::new("kill").args(["-TERM", &b.child.id().to_string()]).status();
+    let status = b.child.wait().unwrap();
+    assert!(status.success(), "SIGTERM: {status:?}: {}", b.stderr());
+    assert!(!b.stderr().contains("panicked"), "{}", b.stderr());
     println!("two frontends: 480 ballots over 8 clients, indexes 2..482 contiguous; both traces equal and verified; tiles in the store verified and fsck clean");
 }
 

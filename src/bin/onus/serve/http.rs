@@ -68,6 +68,18 @@ pub struct Readers {
     size: usize,
 }
 
+/// A PostgreSQL client runs its own small runtime and may not be dropped on an
+/// async thread ("Cannot start a runtime from within a runtime"): the pool is
+/// dropped on a thread of its own, wherever the last reference goes.
+impl Drop for Readers {
+    fn drop(&mut self) {
+        let pool = std::mem::take(&mut *self.pool.lock().unwrap_or_else(|e| e.into_inner()));
+        if !pool.is_empty() {
+            let _ = std::thread::spawn(move || drop(pool)).join();
+        }
+    }
+}
+
 impl Readers {
     pub fn sqlite(dir: &Path, size: usize) -> Readers {
         let dir = dir.to_path_buf();
