@@ -11,6 +11,16 @@ use super::store::{self, sql, LogRow, StoredRow};
 use onus::statement::{Hash, Id};
 use rusqlite::Connection;
 
+/// A statement line to append: where, and what was recorded of it.
+pub struct NewRow<'a> {
+    pub log: i64,
+    pub seq: i64,
+    pub idx: u64,
+    pub id: Id,
+    pub leaf: Hash,
+    pub line: &'a str,
+}
+
 pub trait Backend: Send {
     /// Starts a write transaction in which no one else appends to `logs` (database ids).
     fn begin(&mut self, logs: &[i64]) -> Result<(), String>;
@@ -22,6 +32,10 @@ pub trait Backend: Send {
     fn logs_after(&mut self, after: i64) -> Result<Vec<LogRow>, String>;
     fn rows_after(&mut self, log: i64, after_seq: i64, f: &mut dyn FnMut(StoredRow)) -> Result<(), String>;
     fn insert_statement(&mut self, log: i64, seq: i64, idx: u64, id: &Id, leaf: &Hash, line: &str) -> Result<(), String>;
+    /// A batch of statements, in order (the writer's group commit).
+    fn insert_statements(&mut self, rows: &[NewRow]) -> Result<(), String> {
+        rows.iter().try_for_each(|r| self.insert_statement(r.log, r.seq, r.idx, &r.id, &r.leaf, r.line))
+    }
     fn insert_checkpoint(&mut self, log: i64, seq: i64, size: u64, line: &str) -> Result<(), String>;
     fn commit(&mut self) -> Result<(), String>;
     fn rollback(&mut self);

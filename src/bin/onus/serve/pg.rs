@@ -222,6 +222,8 @@ fn insert_statement(c: &mut impl postgres::GenericClient, log: i64, seq: i64, id
 pub struct Pg {
     url: String,
     client: Option<Client>,
+    /// Statements prepared on this connection (one round trip each, once; cleared on reconnect).
+    prepared: std::collections::HashMap<&'static str, postgres::Statement>,
     /// Who holds a lease: this process, unique across restarts.
     holder: String,
     lease: Duration,
@@ -230,13 +232,14 @@ pub struct Pg {
 
 impl Pg {
     pub fn new(url: &str, client: Client, holder: String, lease: Duration) -> Pg {
-        Pg { url: url.to_string(), client: Some(client), holder, lease, in_tx: false }
+        Pg { url: url.to_string(), client: Some(client), prepared: std::collections::HashMap::new(), holder, lease, in_tx: false }
     }
 
     fn client(&mut self) -> Result<&mut Client, String> {
         if self.client.as_ref().is_none_or(|c| c.is_closed()) {
             self.client = None;
             self.in_tx = false;
+            self.prepared.clear();
             let c = connect(&self.url)?;
             eprintln!("onus serve: reconnected to {}", redacted(&self.url));
             self.client = Some(c);
@@ -246,6 +249,21 @@ impl Pg {
 
     fn exec(&mut self, sql: &str) -> Result<(), String> {
         self.client()?.batch_execute(sql).map_err(pg)
+    }
+
+    /// The connected client and `sql` prepared on it.
+    fn prepare(&mut self, sql: &'static str) -> Result<(&mut Client, postgres::Statement), String> {
+        self.client()?;
+        let c = self.client.as_mut().expect("connected");
+        let st = match self.prepared.get(sql) {
+            Some(st) => st.clone(),
+            None => {
+                let st = c.prepare(sql).map_err(pg)?;
+                self.prepared.insert(sql, st.clone());
+                st
+            }
+        };
+        Ok((c, st))
     }
 
     fn lease_ms(&self) -> f64 {
@@ -261,7 +279,7 @@ impl Backend for Pg {
         ids.sort_unstable();
         ids.dedup();
         // In id order: two frontends never wait for each other in a cycle.
-        let locked = self.client()?.query("SELECT id FROM logs WHERE id = ANY($1) ORDER BY id FOR UPDATE", &[&ids]).map_err(pg);
+        let locked = self.prepare("SELECT id FROM logs WHERE id = ANY($1) ORDER BY id FOR UPDATE").and_then(|(c, st)| c.query(&st, &[&ids]).map_err(pg));
         if let Err(e) = locked {
             self.rollback();
             return Err(e);
@@ -282,7 +300,8 @@ impl Backend for Pg {
         // In slices: a frontend that starts on a large log does not hold one huge result.
         let mut after = after_seq;
         loop {
-            let rows = self.client()?.query("SELECT seq, idx, id, leaf, size, line FROM lines WHERE log = $1 AND seq > $2 ORDER BY seq LIMIT 65536", &[&log, &after]).map_err(pg)?;
+            let (c, st) = self.prepare("SELECT seq, idx, id, leaf, size, line FROM lines WHERE log = $1 AND seq > $2 ORDER BY seq LIMIT 65536")?;
+            let rows = c.query(&st, &[&log, &after]).map_err(pg)?;
             let n = rows.len();
             for r in &rows {
                 let row = stored_row(r);
@@ -296,6 +315,26 @@ impl Backend for Pg {
     }
     fn insert_statement(&mut self, log: i64, seq: i64, idx: u64, id: &Id, leaf: &Hash, line: &str) -> Result<(), String> {
         insert_statement(self.client()?, log, seq, idx, id, leaf, line)
+    }
+    fn insert_statements(&mut self, rows: &[super::backend::NewRow]) -> Result<(), String> {
+        // One INSERT per log for the whole batch: the round trips, not PostgreSQL, are what
+        // the log's row lock is held for (docs/SERVE.md, "More than one machine").
+        let mut logs: Vec<i64> = rows.iter().map(|r| r.log).collect();
+        logs.sort_unstable();
+        logs.dedup();
+        for log in logs {
+            let of = rows.iter().filter(|r| r.log == log);
+            let seqs: Vec<i64> = of.clone().map(|r| r.seq).collect();
+            let idxs: Vec<i64> = of.clone().map(|r| r.idx as i64).collect();
+            let ids: Vec<Vec<u8>> = of.clone().map(|r| r.id.0.to_vec()).collect();
+            let leaves: Vec<Vec<u8>> = of.clone().map(|r| r.leaf.0.to_vec()).collect();
+            let lines: Vec<&str> = of.map(|r| r.line).collect();
+            let (c, st) = self.prepare(
+                "INSERT INTO lines (log, seq, idx, id, leaf, size, line) SELECT $1, u.seq, u.idx, u.id, u.leaf, NULL, u.line FROM unnest($2::BIGINT[], $3::BIGINT[], $4::BYTEA[], $5::BYTEA[], $6::TEXT[]) AS u(seq, idx, id, leaf, line)",
+            )?;
+            c.execute(&st, &[&log, &seqs, &idxs, &ids, &leaves, &lines]).map_err(pg)?;
+        }
+        Ok(())
     }
     fn insert_checkpoint(&mut self, log: i64, seq: i64, size: u64, line: &str) -> Result<(), String> {
         self.client()?.execute("INSERT INTO lines (log, seq, idx, id, leaf, size, line) VALUES ($1, $2, NULL, NULL, NULL, $3, $4)", &[&log, &seq, &(size as i64), &line]).map_err(pg)?;

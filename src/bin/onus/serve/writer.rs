@@ -16,7 +16,7 @@
 //! in its own transaction, if this process holds the log's sealing lease
 //! (always, on SQLite). The publisher ([`super::objects`]) is told afterwards.
 
-use super::backend::Backend;
+use super::backend::{Backend, NewRow};
 use super::state::{LogState, PollInfo, Sealed, State};
 use super::store::{self, LogKind};
 use super::{now, Refusal, MAX_CLOCK_AHEAD};
@@ -67,6 +67,12 @@ pub fn load(db: &mut dyn Backend) -> Result<State, String> {
 /// Reads what other processes appended since we last looked: new logs, and new
 /// lines of every log (`only`: of these logs).
 pub fn sync(db: &mut dyn Backend, shared: &RwLock<State>, only: Option<&[i64]>) -> Result<(), String> {
+    sync_logs(db, shared, only, true)
+}
+
+/// [`sync`], looking for new logs only if `new_logs` (the writer's ticks do; a transaction
+/// that holds some logs needs only theirs).
+pub fn sync_logs(db: &mut dyn Backend, shared: &RwLock<State>, only: Option<&[i64]>, new_logs: bool) -> Result<(), String> {
     let (max_id, tails): (i64, Vec<(usize, i64, i64)>) = {
         let s = shared.read().expect("state lock");
         let wanted = |id: &i64| only.is_none_or(|o| o.contains(id));
@@ -80,13 +86,13 @@ pub fn sync(db: &mut dyn Backend, shared: &RwLock<State>, only: Option<&[i64]>) 
             new_rows.push((pos, rows));
         }
     }
-    let mut new_logs = Vec::new();
-    for row in db.logs_after(max_id)? {
+    let mut added = Vec::new();
+    for row in if new_logs { db.logs_after(max_id)? } else { Vec::new() } {
         let mut log = LogState::new(row);
         db.rows_after(log.db_id, -1, &mut |r| log.ingest(r))?;
-        new_logs.push(log);
+        added.push(log);
     }
-    if new_rows.is_empty() && new_logs.is_empty() {
+    if new_rows.is_empty() && added.is_empty() {
         return Ok(());
     }
     let quiet = db.shared();
@@ -102,7 +108,7 @@ pub fn sync(db: &mut dyn Backend, shared: &RwLock<State>, only: Option<&[i64]>) 
             eprintln!("onus serve: log {}: read {} statement(s) another process appended", log.name, log.size() - before);
         }
     }
-    for log in new_logs {
+    for log in added {
         eprintln!("onus serve: log {} ({}) created by another process", log.name, log.origin);
         s.add(log);
     }
@@ -206,7 +212,7 @@ impl Writer {
         self.db.begin(logs)?;
         let only = self.db.shared().then_some(logs);
         let synced = self.db.others_wrote().and_then(|changed| match changed {
-            true => sync(self.db.as_mut(), &self.shared, only),
+            true => sync_logs(self.db.as_mut(), &self.shared, only, only.is_none()),
             false => Ok(()),
         });
         if let Err(e) = synced {
@@ -256,8 +262,9 @@ impl Writer {
                 pending.push((b, p));
             }
         }
-        let db = &mut self.db;
-        let written = pending.iter().try_for_each(|(b, p)| db.insert_statement(p.db_id, p.seq, p.index, &p.id, &p.leaf, &b.line));
+        let rows: Vec<NewRow> = pending.iter().map(|(b, p)| NewRow { log: p.db_id, seq: p.seq, idx: p.index, id: p.id, leaf: p.leaf, line: &b.line }).collect();
+        let written = self.db.insert_statements(&rows);
+        drop(rows);
         let result = match written {
             Ok(()) => self.db.commit(),
             Err(e) => {
