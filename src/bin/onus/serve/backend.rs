@@ -37,6 +37,8 @@ pub trait Backend: Send {
         rows.iter().try_for_each(|r| self.insert_statement(r.log, r.seq, r.idx, &r.id, &r.leaf, r.line))
     }
     fn insert_checkpoint(&mut self, log: i64, seq: i64, size: u64, line: &str) -> Result<(), String>;
+    /// Inside a transaction holding `log`: the line number of its next line, as stored.
+    fn next_seq(&mut self, log: i64) -> Result<i64, String>;
     fn commit(&mut self) -> Result<(), String>;
     fn rollback(&mut self);
     /// Inside a transaction that holds `log`: takes or renews this process's lease on sealing
@@ -87,6 +89,9 @@ impl Backend for Sqlite {
     }
     fn insert_checkpoint(&mut self, log: i64, seq: i64, size: u64, line: &str) -> Result<(), String> {
         store::insert_checkpoint(&self.conn, log, seq, size, line).map_err(sql)
+    }
+    fn next_seq(&mut self, log: i64) -> Result<i64, String> {
+        store::next_positions(&self.conn, log).map(|(seq, _)| seq)
     }
     fn commit(&mut self) -> Result<(), String> {
         if let Err(e) = self.conn.execute_batch("COMMIT") {

@@ -21,6 +21,7 @@ mod pg;
 mod state;
 mod store;
 mod tiles;
+mod witnesses;
 mod writer;
 
 use clap::{Args, Subcommand};
@@ -113,6 +114,11 @@ pub struct ServeArgs {
     /// whose sealer has not renewed it for this long.
     #[arg(long, default_value_t = 3000)]
     pub lease_ms: u64,
+    /// A witness to ask for a cosignature of every checkpoint, URL=VKEY (repeatable; C2SP
+    /// tlog-witness, e.g. `onus witness serve`). A witness that is down delays only its own
+    /// cosignature, never the log.
+    #[arg(long = "witness", value_name = "URL=VKEY")]
+    pub witnesses: Vec<String>,
     /// For tests: pause this long between a publication's tiles and its checkpoint.
     #[arg(long, default_value_t = 0, hide = true)]
     pub test_publish_pause_ms: u64,
@@ -487,6 +493,14 @@ fn holder_name() -> String {
 }
 
 /// The writer's and the publisher's connections, the readers', and the state as stored.
+/// One more connection to the store, for a thread of its own.
+fn open_backend(args: &ServeArgs, holder: &str) -> Result<Box<dyn backend::Backend>, String> {
+    Ok(match &args.db {
+        Some(url) => Box::new(pg::Pg::new(url, pg::connect(url)?, holder.to_string(), Duration::from_millis(args.lease_ms.max(100)))),
+        None => Box::new(backend::Sqlite::new(store::open(&args.data)?)?),
+    })
+}
+
 /// The publisher's connection only with `--tiles`.
 type Opened = (Box<dyn backend::Backend>, Option<Box<dyn backend::Backend>>, http::Readers);
 
@@ -551,7 +565,20 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
         }
         _ => (None, None),
     };
-    let mut w = writer::Writer::new(db, shared.clone(), args.data.clone(), args.batch, seal_every, sealed_to);
+    let witnesses = args.witnesses.iter().map(|w| witnesses::WitnessClient::parse(w)).collect::<Result<Vec<_>, _>>()?;
+    let (seal_by, sealer_thread) = match witnesses.is_empty() {
+        true => (None, None),
+        false => {
+            let (stx, srx) = std::sync::mpsc::channel();
+            let conn = open_backend(&args, &holder)?;
+            let names: Vec<String> = witnesses.iter().map(|w| w.url.clone()).collect();
+            let s = witnesses::Sealer::new(witnesses, conn, shared.clone(), args.data.clone());
+            let t = std::thread::Builder::new().name("onus-sealer".into()).spawn(move || s.run(srx)).map_err(|e| format!("cannot start the sealer: {e}"))?;
+            eprintln!("onus serve: every checkpoint goes to {} witness(es) first: {}", names.len(), names.join(", "));
+            (Some(stx), Some(t))
+        }
+    };
+    let mut w = writer::Writer::new(db, shared.clone(), args.data.clone(), args.batch, seal_every, sealed_to, seal_by);
     // Every log has a checkpoint before the server says it listens.
     w.seal_now()?;
     let writer_thread = std::thread::Builder::new().name("onus-writer".into()).spawn(move || w.run(rx)).map_err(|e| format!("cannot start the writer: {e}"))?;
@@ -605,6 +632,10 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
     });
     drop(tx);
     let _ = writer_thread.join();
+    // The writer is gone (and with it the sealer's channel): the sealer seals a last time.
+    if let Some(t) = sealer_thread {
+        let _ = t.join();
+    }
     // The writer is gone: the publisher writes what it sealed last, then stops.
     if let Some(t) = publisher_thread {
         let _ = t.join();

@@ -340,6 +340,9 @@ impl Backend for Pg {
         self.client()?.execute("INSERT INTO lines (log, seq, idx, id, leaf, size, line) VALUES ($1, $2, NULL, NULL, NULL, $3, $4)", &[&log, &seq, &(size as i64), &line]).map_err(pg)?;
         Ok(())
     }
+    fn next_seq(&mut self, log: i64) -> Result<i64, String> {
+        Ok(self.client()?.query_one("SELECT coalesce(max(seq) + 1, 0) FROM lines WHERE log = $1", &[&log]).map_err(pg)?.get(0))
+    }
     fn commit(&mut self) -> Result<(), String> {
         self.in_tx = false;
         let r = self.exec("COMMIT");

@@ -137,6 +137,8 @@ pub struct Writer {
     last_seal: HashMap<i64, Instant>,
     /// Told the size of every checkpoint this writer signs (the publisher, with `--tiles`).
     sealed_to: Option<std::sync::mpsc::Sender<i64>>,
+    /// With `--witness`: the witnessing sealer seals; this writer only tells it when.
+    seal_by: Option<std::sync::mpsc::Sender<i64>>,
     /// Ballots committed, and the transactions that committed them.
     committed: u64,
     transactions: u64,
@@ -144,7 +146,7 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn new(db: Box<dyn Backend>, shared: Arc<RwLock<State>>, dir: PathBuf, max_batch: usize, seal_every: Duration, sealed_to: Option<std::sync::mpsc::Sender<i64>>) -> Writer {
+    pub fn new(db: Box<dyn Backend>, shared: Arc<RwLock<State>>, dir: PathBuf, max_batch: usize, seal_every: Duration, sealed_to: Option<std::sync::mpsc::Sender<i64>>, seal_by: Option<std::sync::mpsc::Sender<i64>>) -> Writer {
         Writer {
             db,
             shared,
@@ -155,6 +157,7 @@ impl Writer {
             seal_every,
             last_seal: HashMap::new(),
             sealed_to,
+            seal_by,
             committed: 0,
             transactions: 0,
             largest_batch: 0,
@@ -332,6 +335,10 @@ impl Writer {
         let mut first_error = None;
         for db_id in due {
             self.last_seal.insert(db_id, Instant::now());
+            if let Some(by) = &self.seal_by {
+                let _ = by.send(db_id);
+                continue;
+            }
             match self.seal_log(db_id) {
                 Ok(Some(_size)) => {
                     if let Some(to) = &self.sealed_to {
