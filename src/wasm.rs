@@ -74,6 +74,8 @@ struct JsOptions {
     /// (unless `keepRows`) and compute outputs are kept as keyed
     /// fingerprints (`Options::fingerprint_key`).
     fingerprint_key: Option<String>,
+    /// A trust policy's text (C2SP tlog-policy, FORMAT.md section 9).
+    policy: Option<String>,
 }
 
 fn parse_fingerprint_key(hex_key: &str) -> Result<crate::verify::FingerprintKey, JsError> {
@@ -123,7 +125,7 @@ struct StatementView {
 
 #[wasm_bindgen]
 impl TraceVerifier {
-    /// `options`: `{key?: string, known?: {origin, size, root} | [{origin, size, root}, ...], oneByOne?: bool, keepRows?: bool, fingerprintKey?: string}`.
+    /// `options`: `{key?: string, known?: {origin, size, root} | [{origin, size, root}, ...], oneByOne?: bool, keepRows?: bool, fingerprintKey?: string, policy?: string}`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<TraceVerifier, JsError> {
         Ok(TraceVerifier { inner: Verifier::new(TraceVerifier::options(options)?) })
@@ -147,6 +149,7 @@ impl TraceVerifier {
             keep_rows: o.keep_rows,
             keep_leaves: false,
             fingerprint_key: o.fingerprint_key.as_deref().map(parse_fingerprint_key).transpose()?,
+            policy: o.policy.as_deref().filter(|p| !p.trim().is_empty()).map(crate::policy::Policy::parse).transpose().map_err(|e| JsError::new(&e.to_string()))?,
         };
         Ok(opts)
     }
