@@ -76,6 +76,8 @@ struct JsOptions {
     fingerprint_key: Option<String>,
     /// A trust policy's text (C2SP tlog-policy, FORMAT.md section 9).
     policy: Option<String>,
+    /// Policies pinned earlier (texts): the one naming the trace's log applies when `policy` is absent.
+    pinned_policies: Vec<String>,
 }
 
 fn parse_fingerprint_key(hex_key: &str) -> Result<crate::verify::FingerprintKey, JsError> {
@@ -125,7 +127,7 @@ struct StatementView {
 
 #[wasm_bindgen]
 impl TraceVerifier {
-    /// `options`: `{key?: string, known?: {origin, size, root} | [{origin, size, root}, ...], oneByOne?: bool, keepRows?: bool, fingerprintKey?: string, policy?: string}`.
+    /// `options`: `{key?: string, known?: {origin, size, root} | [{origin, size, root}, ...], oneByOne?: bool, keepRows?: bool, fingerprintKey?: string, policy?: string, pinnedPolicies?: string[]}`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<TraceVerifier, JsError> {
         Ok(TraceVerifier { inner: Verifier::new(TraceVerifier::options(options)?) })
@@ -150,6 +152,8 @@ impl TraceVerifier {
             keep_leaves: false,
             fingerprint_key: o.fingerprint_key.as_deref().map(parse_fingerprint_key).transpose()?,
             policy: o.policy.as_deref().filter(|p| !p.trim().is_empty()).map(crate::policy::Policy::parse).transpose().map_err(|e| JsError::new(&e.to_string()))?,
+            // A pinned policy that no longer parses is left out, not an error: it was checked when pinned.
+            pinned_policies: o.pinned_policies.iter().filter_map(|t| crate::policy::Policy::parse(t).ok()).collect(),
         };
         Ok(opts)
     }

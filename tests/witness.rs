@@ -133,3 +133,22 @@ fn a_policy_for_another_log_is_a_key_mismatch() {
     assert_eq!(f.index, Some(0));
     assert!(f.message.contains("which your trust policy does not name"), "{}", f.message);
 }
+
+#[test]
+fn a_pinned_policy_applies_to_its_own_log_only() {
+    let t = cosigned(&trace(), &[1], None);
+    let wants_w2 = policy(&t, &[2], "quorum W2");
+    // Pinned for this log: applies as if given.
+    let r = verify_bytes(&t, Options { pinned_policies: vec![wants_w2.clone()], ..Options::default() });
+    assert_eq!(r.status, Status::Unsealed);
+    assert!(codes(&r).contains(&Code::CheckpointQuorumUnmet));
+    // Pinned for another log: not this one's business.
+    let other = onus::note::vkey("example.org/other", &Key::of(&SigningKey::from_bytes(&[77; 32])));
+    let theirs = Policy::parse(&format!("log {other}\nwitness W2 {}\nquorum W2\n", witness(2).1.vkey())).unwrap();
+    let r = verify_bytes(&t, Options { pinned_policies: vec![theirs], ..Options::default() });
+    assert_eq!(r.status, Status::Verified);
+    // A policy given now takes the place of the pinned one.
+    let r = verify_bytes(&t, Options { policy: Some(policy(&t, &[1], "quorum W1")), pinned_policies: vec![wants_w2], ..Options::default() });
+    assert_eq!(r.status, Status::Verified);
+    assert_eq!(r.sealed.unwrap().cosigners[0].witness, "W1");
+}

@@ -161,6 +161,7 @@ impl Verifier {
                 self.find(Code::LogKeyMismatch, Some(0), Some(&st.id), what);
             }
         }
+        self.adopt_pinned_policy(origin);
         if let Some(p) = &self.opts.policy {
             if !p.names_log(origin, &st.actor) {
                 let named: Vec<String> = p.logs.iter().map(|l| crate::note::vkey(&l.origin, &l.key)).collect();

@@ -66,6 +66,9 @@ pub struct Options {
     /// A trust policy (FORMAT.md section 9): the log must be one it names, and a
     /// checkpoint seals only when its witnesses' quorum is met.
     pub policy: Option<crate::policy::Policy>,
+    /// Policies the reader pinned earlier, one per log: without `policy`, the one whose
+    /// `log` lines name the trace's origin applies (trust on first use, like the key).
+    pub pinned_policies: Vec<crate::policy::Policy>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -145,6 +148,13 @@ pub struct Verifier {
 }
 
 impl Verifier {
+    /// Without a policy given: the pinned one that names `origin`, if any.
+    pub(crate) fn adopt_pinned_policy(&mut self, origin: &str) {
+        if self.opts.policy.is_none() {
+            self.opts.policy = self.opts.pinned_policies.iter().find(|p| p.logs.iter().any(|l| l.origin == origin)).cloned();
+        }
+    }
+
     pub fn new(opts: Options) -> Self {
         let mut index = Index::new(opts.keep_rows, opts.fingerprint_key);
         // Until a checkpoint seals, the first unsealed statement is statement 0.

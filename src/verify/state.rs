@@ -37,6 +37,9 @@ macro_rules! state_struct {
                 let mut v = Verifier::new(opts);
                 $(v.$field = s.$field;)*
                 v.index.rebuild();
+                if let Some(origin) = v.log.as_ref().map(|l| l.origin.clone()) {
+                    v.adopt_pinned_policy(&origin);
+                }
                 v.roster_keys = v.roster.iter().enumerate().map(|(i, m)| (crate::types::Key::parse(&m.key).expect("roster keys are valid"), i)).collect();
                 v.cache = KeyCache::default();
                 v.framer = Framer::default();

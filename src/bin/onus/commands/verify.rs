@@ -44,6 +44,7 @@ pub fn verify(a: VerifyArgs) -> Result<u8, Fail> {
         // id, so its report is the file's to the byte.
         fingerprint_key: (is_file(&a.trace) || Source::of(&a.trace).is_some()).then(fingerprint_key).transpose()?,
         policy: a.policy.as_deref().map(read_policy).transpose()?,
+        pinned_policies: Vec::new(),
     };
     let threads = threads(a.threads)?;
     if let Some(index) = a.index {
