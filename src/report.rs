@@ -419,6 +419,24 @@ pub struct Report {
     pub incidents: Vec<Incident>,
     pub polls: Vec<PollTally>,
     pub roster: Vec<RosterMember>,
+    /// The trust policy the trace was read under (FORMAT.md section 9), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyInfo>,
+}
+
+/// A trust policy in a report: its quorum in words and the witnesses it names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyInfo {
+    pub quorum: String,
+    /// False for `quorum none`: the log's signature alone seals.
+    pub requires_witnesses: bool,
+    pub witnesses: Vec<PolicyWitness>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyWitness {
+    pub name: String,
+    pub vkey: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -80,6 +80,9 @@ fn a_met_quorum_seals_and_names_who_cosigned_and_when() {
     let t = cosigned(&trace(), &[1, 2], None);
     let r = run(&t, policy(&t, &[1, 2, 3], "group two 2 W1 W2 W3\nquorum two"));
     assert_eq!(r.status, Status::Verified, "{:?}", codes(&r));
+    assert_eq!(r.policy.as_ref().unwrap().quorum, "2 of (W1, W2, W3)");
+    assert!(r.policy.as_ref().unwrap().requires_witnesses);
+    assert_eq!(r.policy.as_ref().unwrap().witnesses[0].vkey, witness(1).1.vkey());
     let sealed = r.sealed.unwrap();
     let who: Vec<(&str, &str, u64)> = sealed.cosigners.iter().map(|c| (c.witness.as_str(), c.key_name.as_str(), c.unix_time)).collect();
     assert_eq!(who, [("W1", "witness-1.example", 1_800_000_001), ("W2", "witness-2.example", 1_800_000_002)]);
@@ -87,6 +90,7 @@ fn a_met_quorum_seals_and_names_who_cosigned_and_when() {
     // Without a policy the same trace verifies, and nothing is said about witnesses.
     let plain = verify_bytes(&t, Options::default());
     assert_eq!(plain.status, Status::Verified);
+    assert!(plain.policy.is_none());
     assert!(plain.sealed.unwrap().cosigners.is_empty());
 }
 
@@ -108,6 +112,7 @@ fn an_unmet_quorum_seals_nothing() {
     // `quorum none`: the log's signature suffices.
     let r = run(&bare, policy(&bare, &[1], "quorum none"));
     assert_eq!(r.status, Status::Verified);
+    assert!(!r.policy.unwrap().requires_witnesses);
 }
 
 #[test]

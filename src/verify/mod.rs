@@ -342,6 +342,11 @@ impl Verifier {
             incidents,
             polls: self.tally.finish(),
             roster: self.roster.clone(),
+            policy: self.opts.policy.as_ref().map(|p| crate::report::PolicyInfo {
+                quorum: p.describe(),
+                requires_witnesses: !p.needs_none(),
+                witnesses: p.witnesses.iter().map(|w| crate::report::PolicyWitness { name: w.name.clone(), vkey: w.key.vkey() }).collect(),
+            }),
         }
     }
 

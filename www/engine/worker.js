@@ -69,12 +69,13 @@ function looksLikeHtml(bytes) {
 }
 
 /**
- * Verifies a trace ({src: {kind: 'url', url} | {kind: 'blob', blob} | {kind: 'held'}, key?, known?})
+ * Verifies a trace ({src: {kind: 'url', url} | {kind: 'blob', blob} | {kind: 'held'}, key?, known?,
+ * policy? (a trust policy's text), pinnedPolicies? (texts)})
  * and keeps it for the explorer; answers {report, info}. Progress: {bytes, total, statements, lines, elapsed}.
  * Fails with an error the page can word: kind 'http' (status), 'network', 'read', 'options',
  * 'memory', 'panic', 'fatal' (helper workers could not start) or 'internal'.
  */
-async function verify({ src, key, known }, { progress, signal }) {
+async function verify({ src, key, known, policy, pinnedPolicies }, { progress, signal }) {
   if (src.kind === 'held') {
     // Verify the last trace again (e.g. against a remembered checkpoint).
     if (!source) throw withKind(new Error('the previous trace is no longer held'), 'internal');
@@ -88,6 +89,8 @@ async function verify({ src, key, known }, { progress, signal }) {
   const options = { keepRows: true, fingerprintKey: randomKey() };
   if (key) options.key = key;
   if (known) options.known = known;
+  if (policy) options.policy = policy;
+  if (pinnedPolicies?.length) options.pinnedPolicies = pinnedPolicies;
 
   // Fetched bytes are kept for the explorer as Blob storage (never as one string):
   // chunks gather into parts of BLOB_PART bytes, then into one Blob at the end.
@@ -157,13 +160,15 @@ async function verify({ src, key, known }, { progress, signal }) {
  * null) is moved to the page, which keeps it in IndexedDB. The explorer is
  * not kept for a tiled log (its statements are not held here).
  */
-async function verifyLog({ url, key, known, state }, { progress, signal }) {
+async function verifyLog({ url, key, known, state, policy, pinnedPolicies }, { progress, signal }) {
   verifier?.free?.();
   verifier = null;
   source = null;
   const options = {};
   if (key) options.key = key;
   if (known) options.known = known;
+  if (policy) options.policy = policy;
+  if (pinnedPolicies?.length) options.pinnedPolicies = pinnedPolicies;
   const started = performance.now();
   const base = logBase(url);
   let out;

@@ -1,6 +1,6 @@
 // What the page says when a trace could not be checked: a title, what
 // happened, and what the reader can do. Only the page's own words: the error's
-// kind picks them ('http', 'network', 'read', 'badurl', 'options', 'otherlog', 'index', 'memory',
+// kind picks them ('http', 'network', 'read', 'badurl', 'options', 'policy', 'otherlog', 'index', 'memory',
 // 'panic', 'fatal'); nothing here judges a trace.
 
 const HTTP_TEXT = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 410: 'Gone', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
@@ -34,7 +34,12 @@ export function describeError(err, src) {
     case 'badurl':
       return { title: 'That is not a link to a trace', text: `“${err.message}” is not an http or https address.`, hint: 'Paste the full address of the trace file, e.g. https://example.org/trace.jsonl.' };
     case 'options':
+      if (/^(policy line \d+|the policy)/.test(err.message || '')) {
+        return { title: 'The trust policy cannot be used', text: err.message, hint: 'The policy= link must point at a C2SP tlog-policy text: log, witness, group and quorum lines (docs/FORMAT.md section 9). Nothing was checked with it.' };
+      }
       return { title: 'The pinned log key cannot be used', text: err.message, hint: 'The key= parameter must be the log’s verifier key (origin+keyid+base64, as `onus keygen` prints it) or its base64url public key.' };
+    case 'policy':
+      return { title: 'The trust policy could not be fetched', text: err.message, hint: 'Check the policy= link (it must be reachable from this page, with CORS if it is on another site). Nothing was checked: a trace is not read without the policy you asked for.' };
     case 'index':
       return { title: 'No such statement in this log', text: err.message, hint: 'Check the index= number in the address: statements are numbered from 0.' };
     case 'otherlog':

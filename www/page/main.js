@@ -17,7 +17,8 @@ import { createVerifier } from './verifier.js';
 import { urlSource, logSource, engineSource } from './sources.js';
 import { loadLogState, saveLogState, dropLogState } from './log-state.js';
 import { renderSince } from './views/since.js';
-import { knownAll, updateTrust, rememberKey, rememberedKeys, evidence } from './trust.js';
+import { knownAll, updateTrust, rememberKey, rememberedKeys, evidence, pinnedPolicies, updatePolicy, pinPolicy } from './trust.js';
+import { withKind } from '../engine/rpc.js';
 import { reportContext } from './context.js';
 import { wireIntake } from './intake.js';
 import { progressStarted, progressShown } from './views/progress.js';
@@ -35,6 +36,10 @@ const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 /** The log key given in the address (&key=): a trace signed by another fails. */
 const pinned = (params.get('key') || '').trim();
+/** A trust policy given in the address (&policy=URL): {text, url} once fetched. */
+let givenPolicy = null;
+/** The most a policy file may be: a policy is a few lines. */
+const MAX_POLICY = 64 * 1024;
 
 const verifier = createVerifier({ onQueryCrash: (err) => $('banners').append(panicBanner(err)) });
 /** code -> {code, severity, summary, advice}: the core's words for its findings. */
@@ -59,13 +64,53 @@ const explorer = new Explorer({
   findingsAt: (i) => shown.findingsAt(i),
 });
 
-function main() {
+/** Fetches &policy=URL (plain text; the core parses it). Throws kind 'policy'. */
+async function loadPolicy(raw) {
+  let url;
+  try {
+    url = new URL(raw, location.href).href;
+  } catch {
+    throw withKind(new Error(`“${raw}” is not an address.`), 'policy');
+  }
+  let res;
+  try {
+    res = await fetch(url, { credentials: 'omit' });
+  } catch (e) {
+    throw withKind(new Error(`Your browser could not read ${url} (${e.message}).`), 'policy');
+  }
+  if (!res.ok) throw withKind(new Error(`${url} answered HTTP ${res.status}.`), 'policy');
+  const text = await res.text();
+  if (text.length > MAX_POLICY) throw withKind(new Error(`${url} is ${text.length} bytes; a policy is at most ${MAX_POLICY}.`), 'policy');
+  return { text, url };
+}
+
+/** What the engine needs of the policies: the one given, or every pinned one. */
+function policyArgs() {
+  return givenPolicy ? { policy: givenPolicy.text } : { pinnedPolicies: pinnedPolicies() };
+}
+
+async function main() {
   askAbout();
   wireSourceBar();
   wireArtifactTool($('artifact'), { committingTo: verifier.committingTo, who: (key) => shown.who(key), openStatement });
   receipts = wireReceiptTool($('receipt'), { receipt: verifier.receipt, pinned, keys: rememberedKeys, nameOf: (key) => shown.nameOf(key) });
   wireIntake({ onTrace: startVerify, onReceipt: receipts.checkText });
   showPinnedKey();
+  const policy = (params.get('policy') || '').trim();
+  if (policy) {
+    try {
+      givenPolicy = await loadPolicy(policy);
+    } catch (err) {
+      // Nothing is read without the policy asked for; Try again fetches it again.
+      $('sourcebar').hidden = false;
+      $('load').hidden = true;
+      $('download').hidden = true;
+      $('src-name').textContent = visible(params.get('trace') || params.get('log') || policy);
+      renderLoadError($('error'), err, { label: policy, url: policy }, { onRetry: () => location.reload(), onAnother: showLoad });
+      setStatus('error');
+      return;
+    }
+  }
   const trace = params.get('trace');
   const log = params.get('log');
   const index = params.get('index');
@@ -116,7 +161,7 @@ function startVerify(src, { known } = {}) {
   $('src-name').textContent = visible(src.label);
   $('download').hidden = true;
   progressStarted($('progress'), src.label);
-  verifier.verify({ src: engineSource(src), key: pinned || undefined, known: known || undefined }, {
+  verifier.verify({ src: engineSource(src), key: pinned || undefined, known: known || undefined, ...policyArgs() }, {
     signal: mine.ctrl.signal,
     onProgress: (p) => { if (run === mine) progressShown($('progress'), p); },
   }).then(
@@ -146,7 +191,7 @@ async function startVerifyLog(src) {
   progressStarted($('progress'), src.label);
   const kept = await loadLogState(src.url);
   if (run !== mine) return;
-  verifier.verifyLog({ url: src.url, key: pinned || undefined, known: known || undefined, state: kept?.state }, {
+  verifier.verifyLog({ url: src.url, key: pinned || undefined, known: known || undefined, state: kept?.state, ...policyArgs() }, {
     signal: mine.ctrl.signal,
     onProgress: (p) => { if (run === mine) progressShown($('progress'), p); },
   }).then(
@@ -250,10 +295,12 @@ function finished({ report, info }) {
   run = null;
   $('progress').hidden = true;
   const trust = updateTrust(src, report, known);
-  shown = { report, info, src, trust, ...reportContext(report) };
+  const policy = { ...updatePolicy(report, givenPolicy), given: givenPolicy };
+  shown = { report, info, src, trust, policy, ...reportContext(report) };
   renderVerdict($('verdict'), shown, { pinned, vocabulary });
   renderBanners($('banners'), shown, {
     trustNewKey: () => rememberKey(report.origin, report.vkey),
+    pinNewPolicy: () => pinPolicy(report.origin, givenPolicy, report.policy?.quorum ?? null),
     saveEvidence: () => downloadJson(`onus-evidence-${fileName(report.origin || 'log')}.json`, evidence(report, trust, src)),
   });
   // Not a log at all (a web page, no valid first statement): no accountability to show.

@@ -5,6 +5,10 @@
 //                             loud warning (the report is still shown in full).
 //  - onus:checkpoint:<origin> {size, root, note, url, seen} of the largest valid
 //                             checkpoint seen: its signed note, where it came from and when.
+//  - onus:policy:<origin>     {text, url, quorum, seen}: the trust policy (FORMAT.md
+//                             section 9) a trace of that origin was last read under;
+//                             passed to the verifier on later visits (pinned), and a
+//                             different one given later is a loud warning.
 // Every remembered checkpoint is passed as `known` to the verifier; the core
 // compares the trace with the one of its own origin and reports
 // checkpoint.inconsistent when this copy does not contain it (a fork, or
@@ -41,6 +45,45 @@ export function knownAll() {
     }
   } catch { /* nothing remembered */ }
   return out;
+}
+
+/** The texts of every pinned policy (the core applies the one naming the trace's log). */
+export function pinnedPolicies() {
+  const out = [];
+  try {
+    for (let i = 0; i < localStorage.length; i++) {
+      const k = localStorage.key(i);
+      if (k.startsWith('onus:policy:')) {
+        const p = store.json(k);
+        if (p && typeof p.text === 'string') out.push(p.text);
+      }
+    }
+  } catch { /* nothing remembered */ }
+  return out;
+}
+
+/**
+ * After a verification: what became of this log's pinned policy. `given`:
+ * {text, url} from the address, or null. Returns {pinned (the stored entry or
+ * null), change: 'new'|'same'|'changed'|'pinned-used'|null}; a new policy is
+ * pinned when the trace did not fail.
+ */
+export function updatePolicy(report, given) {
+  const o = report.origin;
+  if (!o) return { pinned: null, change: null };
+  const key = `onus:policy:${o}`;
+  const pinned = store.json(key);
+  if (!given) return { pinned, change: pinned && report.policy ? 'pinned-used' : null };
+  if (pinned && pinned.text !== given.text) return { pinned, change: 'changed' };
+  if (report.status !== 'failed' && report.policy) {
+    store.set(key, JSON.stringify({ text: given.text, url: given.url ?? null, quorum: report.policy.quorum, seen: new Date().toISOString() }));
+  }
+  return { pinned, change: pinned ? 'same' : 'new' };
+}
+
+/** The reader accepts the policy given now for this log in place of the pinned one. */
+export function pinPolicy(origin, given, quorum) {
+  store.set(`onus:policy:${origin}`, JSON.stringify({ text: given.text, url: given.url ?? null, quorum, seen: new Date().toISOString() }));
 }
 
 /** The reader accepts a log's new key: from now on it is the one expected. */

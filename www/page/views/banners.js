@@ -8,7 +8,22 @@ import { describeError } from '../errors.js';
  * `shown`: {report, trust} (trust from page/trust.js); `trustNewKey()` makes
  * the new key the expected one; `saveEvidence()` downloads both checkpoints.
  */
-export function renderBanners(box, { report: r, trust }, { trustNewKey, saveEvidence }) {
+export function renderBanners(box, { report: r, trust, policy }, { trustNewKey, saveEvidence, pinNewPolicy }) {
+  if (policy?.change === 'changed') {
+    const weaker = r.policy?.requires_witnesses === false;
+    const b = h('div', { class: 'banner danger', role: 'alert', id: 'policy-warning' },
+      h('strong', { class: 'banner-title' }, weaker ? '⚠ This link brings a weaker trust policy' : '⚠ This link brings a different trust policy'),
+      h('p', null, `On this device, “${r.origin}” was checked under a policy whose quorum is “${policy.pinned.quorum ?? 'unknown'}”${policy.pinned.url ? ` (from ${policy.pinned.url})` : ''}.`),
+      h('p', null, `This check used the policy from ${policy.given.url}, whose quorum is “${r.policy?.quorum ?? 'unknown'}”.`),
+      h('p', null, 'A link that lowers what you require of witnesses lets a log show you a history others do not see. Keep your pinned policy unless you know why it changed.'));
+    b.append(h('p', null, h('button', {
+      type: 'button', class: 'button subtle', onclick: () => {
+        pinNewPolicy();
+        b.replaceWith(h('div', { class: 'banner info', role: 'status' }, `From now on, “${r.origin}” is checked under the new policy.`));
+      },
+    }, 'Use the new policy from now on')));
+    box.append(b);
+  }
   if (trust.key === 'changed') {
     const b = h('div', { class: 'banner danger', role: 'alert', id: 'key-warning' },
       h('strong', { class: 'banner-title' }, '⚠ This log’s key has changed'),
