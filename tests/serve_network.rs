@@ -44,6 +44,9 @@ fn members_post_any_kind_and_others_are_refused() {
     let info = get(&s.url("/logs/net")).json();
     assert_eq!(info["kind"], "network");
     assert_eq!(info["roster"].as_array().unwrap().len(), 2);
+    // A collector that asks no witness serves no policy, and says why.
+    let p = get(&s.url("/logs/net/policy"));
+    assert_eq!((p.status, p.code().as_str()), (404, "policy.none"), "{}", p.body);
 
     let input = "a".repeat(64);
     let (r, request) = post_st(&s, &client, "request", &[], &format!(r#"{{"model":"llama-3-8b","input":"{input}"}}"#));

@@ -89,7 +89,14 @@ fn checkpoints_carry_the_witness_cosignature_and_a_down_witness_never_stops_the_
     let port = free_port();
     let mut w = Witness::start(&wdir, port);
     let s = Server::start(&data, &["--rate", "0", "--seal-ms", "200", "--witness", &format!("{}={wvkey}", w.base)]);
-    let policy = Policy::parse(&format!("log {log_vkey}\nwitness W1 {wvkey}\nquorum W1\n")).unwrap();
+    // The collector serves the policy that requires its witnesses.
+    let served = get(&s.url("/logs/polls/policy"));
+    assert_eq!(served.status, 200, "{}", served.body);
+    let policy = Policy::parse(&served.body).unwrap();
+    assert_eq!(policy.witnesses.len(), 1);
+    assert_eq!(policy.witnesses[0].key.vkey(), wvkey);
+    assert_eq!(policy.witnesses[0].url.as_deref(), Some(w.base.as_str()));
+    assert!(policy.names_log("onus.local/polls", &onus::note::parse_vkey(&log_vkey).unwrap().1));
 
     let vote = |n: u64| {
         let (line, _) = ballot(&voter(n), &poll, (n % 2) as i64, now());
@@ -106,7 +113,7 @@ fn checkpoints_carry_the_witness_cosignature_and_a_down_witness_never_stops_the_
         (r.status == Status::Verified && r.statements == 22).then_some(r)
     });
     let c = &r.sealed.as_ref().unwrap().cosigners;
-    assert_eq!((c.len(), c[0].witness.as_str(), c[0].key_name.as_str()), (1, "W1", "witness.example/w1"));
+    assert_eq!((c.len(), c[0].witness.as_str(), c[0].key_name.as_str()), (1, "w1", "witness.example/w1"));
     let cp = get(&s.url("/logs/polls/checkpoint")).body;
     let (text, cosigs) = onus::note::cosignatures(&cp).unwrap();
     let wk = WitnessKey::parse(&wvkey).unwrap();

@@ -56,6 +56,8 @@ pub struct App {
     pub prepare_delay: Duration,
     /// With `--tiles`: checkpoints and tiles are read from the object store.
     pub objects: Option<Arc<Objects>>,
+    /// With `--witness`: each witness's URL and key, for `GET /logs/NAME/policy`.
+    pub witnesses: Arc<Vec<(String, onus::cosignature::WitnessKey)>>,
 }
 
 /// Read connections for the handlers (SQLite in WAL mode, whose readers never
@@ -191,6 +193,7 @@ pub fn router(app: App, www: &Path) -> Router {
         .route("/logs/{name}/statements", post(post_statement))
         .route("/logs/{name}/trace.jsonl", get(trace))
         .route("/logs/{name}/checkpoint", get(checkpoint))
+        .route("/logs/{name}/policy", get(policy))
         .route("/logs/{name}/receipt/{id}", get(receipt_of))
         .route("/logs/{name}/tile/{*rest}", get(super::tiles::tile))
         .fallback(static_files)
@@ -508,6 +511,19 @@ async fn checkpoint(AppState(app): AppState<App>, UrlPath(name): UrlPath<String>
         Some(sealed) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], sealed.note.clone()).into_response(),
         None => Refusal::new(404, "log.unsealed", "The log has no checkpoint yet; retry in a few seconds.".into()).retry(2).into_response(),
     }
+}
+
+/// The trust policy that requires every witness this collector asks (404 when it asks none).
+async fn policy(AppState(app): AppState<App>, UrlPath(name): UrlPath<String>) -> Response {
+    let vkey = {
+        let s = app.shared.read().expect("state lock");
+        let Some(log) = s.get(&name) else { return unknown_log(&name).into_response() };
+        log.vkey()
+    };
+    if app.witnesses.is_empty() {
+        return Refusal::new(404, "policy.none", format!("This collector asks no witness to cosign log {name:?}: only the log's own signature vouches for its checkpoints.")).into_response();
+    }
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], super::witnesses::policy_text(&vkey, &app.witnesses)).into_response()
 }
 
 async fn receipt_of(AppState(app): AppState<App>, ConnectInfo(peer): ConnectInfo<SocketAddr>, UrlPath((name, id_hex)): UrlPath<(String, String)>) -> Response {

@@ -566,6 +566,7 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
         _ => (None, None),
     };
     let witnesses = args.witnesses.iter().map(|w| witnesses::WitnessClient::parse(w)).collect::<Result<Vec<_>, _>>()?;
+    let witness_keys: Arc<Vec<(String, onus::cosignature::WitnessKey)>> = Arc::new(witnesses.iter().map(|w| (w.url.clone(), w.key.clone())).collect());
     let (seal_by, sealer_thread) = match witnesses.is_empty() {
         true => (None, None),
         false => {
@@ -616,6 +617,7 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
             body_timeout: Duration::from_secs_f64(args.body_timeout),
             prepare_delay: Duration::from_millis(args.test_prepare_delay_ms),
             objects: objects.clone(),
+            witnesses: witness_keys.clone(),
         };
         let router = http::router(app, &args.www);
         conn::serve(listener, router, limits, async {

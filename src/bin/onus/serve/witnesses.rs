@@ -105,6 +105,21 @@ impl WitnessClient {
     }
 }
 
+/// The trust policy a reader of `log_vkey` should hold to require every witness this
+/// collector asks (C2SP tlog-policy text, FORMAT.md section 9): `GET /logs/NAME/policy`.
+pub fn policy_text(log_vkey: &str, witnesses: &[(String, WitnessKey)]) -> String {
+    let mut t = format!("# The witnesses this collector asks to cosign every checkpoint of this log (onus serve --witness).\nlog {log_vkey}\n");
+    let names: Vec<String> = (1..=witnesses.len()).map(|i| format!("w{i}")).collect();
+    for (name, (url, key)) in names.iter().zip(witnesses) {
+        t.push_str(&format!("witness {name} {} {url}\n", key.vkey()));
+    }
+    match names.len() {
+        1 => t.push_str("quorum w1\n"),
+        _ => t.push_str(&format!("group all-witnesses all {}\nquorum all-witnesses\n", names.join(" "))),
+    }
+    t
+}
+
 /// A log's perfect subtrees from the leaves and 256-leaf blocks in memory (for proofs).
 struct InMemory<'a>(&'a LogState);
 
