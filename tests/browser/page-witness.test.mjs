@@ -15,18 +15,20 @@ import { launch, serveStatic, onus, WWW, ONUS, openPage, waitForResult, screensh
 let browser, srv, dir, witness;
 let logVkey, w1, w2;
 
-/** Starts `onus witness serve` and resolves with its URL. */
-function startWitness(args) {
-  const child = spawn(ONUS, ['witness', 'serve', ...args, '--addr', '127.0.0.1:0', '--rate', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+/** Starts `onus <args>` and resolves with {child, url} once it says where it listens. */
+function startServer(args, said) {
+  const child = spawn(ONUS, args, { stdio: ['ignore', 'pipe', 'ignore'] });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (l) => {
-      const m = l.match(/^onus witness: listening on (\S+)/);
+      const m = l.match(said);
       if (m) resolve({ child, url: m[1] });
     });
-    child.on('exit', (code) => reject(new Error(`onus witness serve exited with ${code}`)));
+    child.on('exit', (code) => reject(new Error(`onus ${args[0]} exited with ${code}`)));
   });
 }
+
+const startWitness = (args) => startServer(['witness', 'serve', ...args, '--addr', '127.0.0.1:0', '--rate', '0'], /^onus witness: listening on (\S+)/);
 
 /** The demo trace with its last checkpoint cosigned by the witness (as a log that asks one would publish it). */
 async function cosignedTrace(file) {
@@ -116,6 +118,35 @@ test('without a policy only the log vouches; a pinned one applies on the next vi
   await screenshotTop(page, 'witness-weaker');
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test('the poll widget of a witnessed collector says who witnessed the count', async () => {
+  // The log first (its key goes into the witness's list), its poll, a witness, then the collector.
+  const data = join(dir, 'collector');
+  const vkey = onus(['log', 'create', 'polls', '--kind', 'polls', '--data', data]).stdout.trim();
+  const poll = onus(['poll', 'create', '--data', data, '--question', 'Ship it?', '--option', 'yes', '--option', 'no', '--closes', '2099-01-01T00:00:00Z']).stdout.trim();
+  writeFileSync(join(dir, 'logs2.txt'), `log ${vkey}\n`);
+  const w = await startWitness(['--key', join(dir, 'w1.key'), '--logs', join(dir, 'logs2.txt'), '--data', join(dir, 'wstate2')]);
+  const collector = await startServer(['serve', '--data', data, '--www', WWW, '--addr', '127.0.0.1:0', '--rate', '0', '--seal-ms', '200', '--witness', `${w.url}=${w1}`], /^onus serve: listening on (\S+)/);
+  try {
+    const { context, page, errors } = await openPage(browser, { viewport: { width: 420, height: 640 } });
+    await page.goto(`${collector.url}/poll.html?log=/logs/polls&poll=${poll}`);
+    let text = '';
+    for (let i = 0; i < 150 && !/Witnessed by/.test(text); i++) {
+      await page.waitForTimeout(200);
+      text = await page.locator('#proof').innerText();
+    }
+    assert.match(text, /Witnessed by/, `the widget says: ${text}`);
+    assert.match(await page.locator('#proof').innerText(), /every signature and checkpoint checks\. Witnessed by witness\.example\/w1\./);
+    await screenshotTop(page, 'witness-poll');
+    // The widget's link to the whole log carries the collector's policy.
+    assert.match(await page.locator('#check').getAttribute('href'), /[?&]policy=http%3A%2F%2F127\.0\.0\.1%3A\d+%2Flogs%2Fpolls%2Fpolicy/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    collector.child.kill('SIGTERM');
+    w.child.kill();
+  }
 });
 
 test('a policy that is not one, or cannot be fetched, stops the check with what is wrong', async () => {

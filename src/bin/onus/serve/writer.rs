@@ -104,7 +104,8 @@ pub fn sync_logs(db: &mut dyn Backend, shared: &RwLock<State>, only: Option<&[i6
             log.ingest(r);
         }
         // On PostgreSQL other frontends append all the time: not worth a line each.
-        if !quiet {
+        // Checkpoint lines alone (the witnessing sealer's) are not worth a line either.
+        if !quiet && log.size() > before {
             eprintln!("onus serve: log {}: read {} statement(s) another process appended", log.name, log.size() - before);
         }
     }
