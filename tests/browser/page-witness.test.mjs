@@ -120,35 +120,6 @@ test('without a policy only the log vouches; a pinned one applies on the next vi
   await context.close();
 });
 
-test('the poll widget of a witnessed collector says who witnessed the count', async () => {
-  // The log first (its key goes into the witness's list), its poll, a witness, then the collector.
-  const data = join(dir, 'collector');
-  const vkey = onus(['log', 'create', 'polls', '--kind', 'polls', '--data', data]).stdout.trim();
-  const poll = onus(['poll', 'create', '--data', data, '--question', 'Ship it?', '--option', 'yes', '--option', 'no', '--closes', '2099-01-01T00:00:00Z']).stdout.trim();
-  writeFileSync(join(dir, 'logs2.txt'), `log ${vkey}\n`);
-  const w = await startWitness(['--key', join(dir, 'w1.key'), '--logs', join(dir, 'logs2.txt'), '--data', join(dir, 'wstate2')]);
-  const collector = await startServer(['serve', '--data', data, '--www', WWW, '--addr', '127.0.0.1:0', '--rate', '0', '--seal-ms', '200', '--witness', `${w.url}=${w1}`], /^onus serve: listening on (\S+)/);
-  try {
-    const { context, page, errors } = await openPage(browser, { viewport: { width: 420, height: 640 } });
-    await page.goto(`${collector.url}/poll.html?log=/logs/polls&poll=${poll}`);
-    let text = '';
-    for (let i = 0; i < 150 && !/Witnessed by/.test(text); i++) {
-      await page.waitForTimeout(200);
-      text = await page.locator('#proof').innerText();
-    }
-    assert.match(text, /Witnessed by/, `the widget says: ${text}`);
-    assert.match(await page.locator('#proof').innerText(), /every signature and checkpoint checks\. Witnessed by witness\.example\/w1\./);
-    await screenshotTop(page, 'witness-poll');
-    // The widget's link to the whole log carries the collector's policy.
-    assert.match(await page.locator('#check').getAttribute('href'), /[?&]policy=http%3A%2F%2F127\.0\.0\.1%3A\d+%2Flogs%2Fpolls%2Fpolicy/);
-    assert.deepEqual(errors, []);
-    await context.close();
-  } finally {
-    collector.child.kill('SIGTERM');
-    w.child.kill();
-  }
-});
-
 test('a policy that is not one, or cannot be fetched, stops the check with what is wrong', async () => {
   const { context, page } = await openPage(browser);
   await page.goto(`${srv.url}/?trace=/cosigned.jsonl&policy=/bad.policy`);
