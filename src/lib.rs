@@ -19,6 +19,7 @@ pub mod report;
 pub mod signature;
 pub mod statement;
 pub mod tiled;
+pub mod fork;
 pub mod tiles;
 pub mod types;
 pub mod verify;

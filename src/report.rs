@@ -422,6 +422,10 @@ pub struct Report {
     /// The trust policy the trace was read under (FORMAT.md section 9), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<PolicyInfo>,
+    /// When this copy forked from the checkpoint the reader held: evidence
+    /// that proves it (`onus verify-fork`), if the two notes and the tiles make one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fork: Option<crate::fork::ForkEvidence>,
 }
 
 /// A trust policy in a report: its quorum in words and the witnesses it names.

@@ -286,11 +286,22 @@ fn a_log_that_forked_after_a_saved_state_is_inconsistent() {
     assert_eq!(r.sealed.as_ref().map(|c| c.size), Some(600), "the checkpoint held stands as evidence");
     assert_eq!(found(&r).len(), 1, "{:?}", found(&r));
     assert!(next.is_none(), "the saved state is kept, not replaced");
+    // The report carries evidence that proves the fork: the held note, the served one, the proof from the tiles.
+    let e = r.fork.as_ref().expect("fork evidence");
+    let proven = onus::fork::check(e, None).expect("the evidence proves the fork");
+    assert_eq!((proven.smaller.size, proven.larger.size), (600, 700));
 
-    // The same size with another root.
+    // The same size with another root: the two notes alone.
     let (r, _, since) = verify(&y.published(600), Some(&state));
     assert_eq!(since, Since::Inconsistent { held: 600 });
     assert!(found(&r).iter().any(|f| f.0 == "checkpoint.inconsistent"));
+    let e = r.fork.as_ref().expect("fork evidence");
+    assert!(e.proof.is_empty());
+    assert_eq!(onus::fork::check(e, None).map(|f| f.larger.size), Ok(600));
+
+    // A stale cache or a rollback is no fork: no evidence of one.
+    let (r, _, _) = verify(&y.published(450), Some(&state));
+    assert!(r.fork.is_none());
 
     // Shrank to a size whose root is not the held tree's: statements are missing.
     let (r, _, since) = verify(&y.published(450), Some(&state));

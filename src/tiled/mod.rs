@@ -89,6 +89,8 @@ pub struct TiledVerifier {
     cache: KeyCache,
     /// Whether `finish` makes the state for a next run (a snapshot costs memory).
     keep_state: bool,
+    /// Evidence that the served checkpoint forked from the held one (for the report).
+    fork: Option<crate::fork::ForkEvidence>,
 }
 
 impl TiledVerifier {
@@ -133,6 +135,7 @@ impl TiledVerifier {
             bundle_at_fault: false,
             reported: Default::default(),
             cache: KeyCache::default(),
+            fork: None,
             keep_state: true,
         }
     }
@@ -245,11 +248,13 @@ impl TiledVerifier {
         if let Some(held) = self.held.clone() {
             self.since = Since::Extended { held: held.size };
             if n == held.size && served.root != held.root {
+                self.fork = self.fork_evidence(&held, &served);
                 self.inconsistent(forked_finding(&known(&held), &served.root));
                 return Vec::new();
             }
             if n > held.size && self.authentic {
                 if let Err(root) = self.tiles_extend(&held, &served) {
+                    self.fork = self.fork_evidence(&held, &served);
                     self.inconsistent(forked_finding(&known(&held), &root));
                     return Vec::new();
                 }
@@ -294,6 +299,14 @@ impl TiledVerifier {
             Ok(()) => Ok(()),
             Err(_) => Err(old_root),
         }
+    }
+
+    /// Fork evidence from the held note, the served one and the served tiles,
+    /// when it proves the fork (both notes signed by the log's key).
+    fn fork_evidence(&mut self, held: &HeldCheckpoint, served: &Served) -> Option<crate::fork::ForkEvidence> {
+        let vkey = note::vkey(&held.origin, &held.key);
+        let e = crate::fork::evidence(&vkey, &held.note, &served.note, &mut self.tiles).ok()?;
+        crate::fork::check(&e, None).ok().map(|_| e)
     }
 
     /// The server's checkpoint is older than the held one: a stale cache if
@@ -464,7 +477,9 @@ impl TiledVerifier {
                 self.ingest_checkpoint(&held.note);
             }
             self.inner.cut_short();
-            return (self.inner.finish(), None, self.since);
+            let mut report = self.inner.finish();
+            report.fork = self.fork.take();
+            return (report, None, self.since);
         }
         self.compare_upper_tiles();
         let snapshot = self.keep_state.then(|| self.inner.snapshot());

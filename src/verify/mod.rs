@@ -347,6 +347,7 @@ impl Verifier {
                 requires_witnesses: !p.needs_none(),
                 witnesses: p.witnesses.iter().map(|w| crate::report::PolicyWitness { name: w.name.clone(), vkey: w.key.vkey() }).collect(),
             }),
+            fork: None,
         }
     }
 
