@@ -51,6 +51,12 @@ impl Layout {
         (size <= self.leaves.len() as u64).then(|| merkle::root(&self.leaves[..size as usize]))
     }
 
+    /// The log's perfect subtrees (for consistency proofs and fork evidence), once complete.
+    pub fn subtrees(&self) -> Leaves<'_> {
+        assert_eq!(self.wanted(), 0, "Layout::subtrees before every statement was pushed");
+        Leaves(&self.leaves)
+    }
+
     /// Every hash tile of the log, all levels, full and partial.
     pub fn tiles(&self) -> impl Iterator<Item = (Tile, Vec<u8>)> + '_ {
         assert_eq!(self.wanted(), 0, "Layout::tiles before every statement was pushed");

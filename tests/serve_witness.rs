@@ -11,57 +11,7 @@ use onus::cosignature::WitnessKey;
 use onus::policy::Policy;
 use onus::{Code, Options, Status};
 use serve_support::*;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-
-struct Witness {
-    child: Child,
-    base: String,
-}
-
-impl Witness {
-    fn start(dir: &Path, port: u16) -> Witness {
-        let mut child = Command::new(onus_bin())
-            .args(["witness", "serve", "--data"])
-            .arg(dir.join("state"))
-            .arg("--key")
-            .arg(dir.join("w.key"))
-            .arg("--logs")
-            .arg(dir.join("logs.txt"))
-            .args(["--addr", &format!("127.0.0.1:{port}"), "--rate", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        let base = loop {
-            line.clear();
-            assert!(out.read_line(&mut line).unwrap() > 0, "onus witness serve did not start");
-            if let Some(u) = line.trim().strip_prefix("onus witness: listening on ") {
-                break u.to_string();
-            }
-        };
-        std::thread::spawn(move || {
-            let mut sink = String::new();
-            while out.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-                sink.clear();
-            }
-        });
-        Witness { child, base }
-    }
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Witness {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
+use std::process::Command;
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -87,7 +37,7 @@ fn checkpoints_carry_the_witness_cosignature_and_a_down_witness_never_stops_the_
     let wvkey = String::from_utf8(out.stdout).unwrap().trim().to_string();
     std::fs::write(wdir.join("logs.txt"), format!("log {log_vkey}\n")).unwrap();
     let port = free_port();
-    let mut w = Witness::start(&wdir, port);
+    let mut w = Witness::start(&wdir, &format!("127.0.0.1:{port}"), &["--rate", "0"]);
     let s = Server::start(&data, &["--rate", "0", "--seal-ms", "200", "--witness", &format!("{}={wvkey}", w.base)]);
     // The collector serves the policy that requires its witnesses.
     let served = get(&s.url("/logs/polls/policy"));
@@ -137,7 +87,7 @@ fn checkpoints_carry_the_witness_cosignature_and_a_down_witness_never_stops_the_
     assert!(s.stderr().contains("did not cosign size"), "{}", s.stderr());
 
     // Back (same port, same state): the next checkpoint is cosigned again, with a proof from its last size.
-    let _w = Witness::start(&wdir, port);
+    let _w = Witness::start(&wdir, &format!("127.0.0.1:{port}"), &["--rate", "0"]);
     vote(30);
     let r = eventually(30, "a trace sealed under the policy again", || {
         let r = verify(&s, &policy);

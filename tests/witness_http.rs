@@ -5,6 +5,8 @@
 //! cosigned checkpoints of both histories past the point where they differ.
 #![cfg(feature = "serve")]
 
+mod serve_support;
+
 use base64::Engine;
 use ed25519_dalek::SigningKey;
 use onus::cosignature::{Cosignature, WitnessKey};
@@ -12,77 +14,15 @@ use onus::merkle;
 use onus::note;
 use onus::statement::{Hash, Key};
 use onus::witness::add_checkpoint_body;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use serve_support::{tmpdir, Witness};
+use std::path::Path;
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const ONUS: &str = env!("CARGO_BIN_EXE_onus");
 const ORIGIN: &str = "example.org/witnessed";
-
-fn tmpdir(name: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let p = std::env::temp_dir().join(format!("onus-{name}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&p).unwrap();
-    p
-}
-
-struct Witness {
-    child: Child,
-    base: String,
-    vkey: WitnessKey,
-}
-
-impl Witness {
-    fn start(dir: &Path, extra: &[&str]) -> Witness {
-        let mut child = Command::new(ONUS)
-            .args(["witness", "serve", "--data"])
-            .arg(dir.join("state"))
-            .arg("--key")
-            .arg(dir.join("w.key"))
-            .arg("--logs")
-            .arg(dir.join("logs.txt"))
-            .args(["--addr", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let (mut base, mut vkey) = (None, None);
-        let mut line = String::new();
-        while base.is_none() || vkey.is_none() {
-            line.clear();
-            assert!(out.read_line(&mut line).unwrap() > 0, "onus witness serve did not start");
-            if let Some(u) = line.trim().strip_prefix("onus witness: listening on ") {
-                base = Some(u.to_string());
-            }
-            if let Some(v) = line.trim().strip_prefix("vkey") {
-                vkey = Some(WitnessKey::parse(v.trim()).unwrap());
-            }
-        }
-        std::thread::spawn(move || {
-            let mut sink = String::new();
-            while out.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-                sink.clear();
-            }
-        });
-        Witness { child, base: base.unwrap(), vkey: vkey.unwrap() }
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Witness {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 /// A witness folder: its key (made with `onus witness keygen`) and the logs it knows.
 fn setup(dir: &Path, log_key: &SigningKey) -> String {
@@ -127,7 +67,7 @@ fn every_status_of_the_protocol() {
     let dir = tmpdir("witness-http");
     let log = SigningKey::from_bytes(&[5; 32]);
     let printed = setup(&dir, &log);
-    let w = Witness::start(&dir, &[]);
+    let w = Witness::start(&dir, "127.0.0.1:0", &[]);
     assert_eq!(printed, w.vkey.vkey(), "keygen prints the vkey the server uses");
     let a = agent();
     let good = leaves(20, None);
@@ -180,7 +120,7 @@ fn the_rate_limit_answers_429() {
     let dir = tmpdir("witness-rate");
     let log = SigningKey::from_bytes(&[5; 32]);
     setup(&dir, &log);
-    let w = Witness::start(&dir, &["--rate", "1", "--burst", "3"]);
+    let w = Witness::start(&dir, "127.0.0.1:0", &["--rate", "1", "--burst", "3"]);
     let a = agent();
     let codes: Vec<u16> = (0..6).map(|_| add(&a, &w.base, "old 0\n").unwrap().0).collect();
     assert_eq!(&codes[..3], &[400, 400, 400]);
@@ -197,7 +137,7 @@ fn sigkill_mid_stream_never_makes_it_cosign_both_histories() {
     setup(&dir, &log);
     let good = Arc::new(leaves(N, None));
     let fork = Arc::new(leaves(N, Some(FORK)));
-    let mut w = Witness::start(&dir, &["--rate", "0"]);
+    let mut w = Witness::start(&dir, "127.0.0.1:0", &["--rate", "0"]);
     let base = Arc::new(Mutex::new(w.base.clone()));
     let vkey = w.vkey.clone();
     let cosigned: Arc<Mutex<Vec<(bool, u64)>>> = Arc::default();
@@ -254,7 +194,7 @@ fn sigkill_mid_stream_never_makes_it_cosign_both_histories() {
             std::thread::sleep(Duration::from_millis(1));
         }
         w.kill();
-        w = Witness::start(&dir, &["--rate", "0"]);
+        w = Witness::start(&dir, "127.0.0.1:0", &["--rate", "0"]);
         *base.lock().unwrap() = w.base.clone();
     }
     for t in threads {

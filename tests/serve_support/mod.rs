@@ -325,3 +325,60 @@ pub fn fill_log(data: &Path, n: u64) -> usize {
     tx.commit().unwrap();
     bytes
 }
+
+/// `onus witness serve` on `addr` (port 0: any), its key `DIR/w.key` and its
+/// logs `DIR/logs.txt`, state in `DIR/state`; the URL and vkey read from its output.
+pub struct Witness {
+    pub child: Child,
+    pub base: String,
+    pub vkey: onus::cosignature::WitnessKey,
+}
+
+impl Witness {
+    pub fn start(dir: &Path, addr: &str, extra: &[&str]) -> Witness {
+        let mut child = Command::new(onus_bin())
+            .args(["witness", "serve", "--data"])
+            .arg(dir.join("state"))
+            .arg("--key")
+            .arg(dir.join("w.key"))
+            .arg("--logs")
+            .arg(dir.join("logs.txt"))
+            .args(["--addr", addr])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let (mut base, mut vkey) = (None, None);
+        let mut line = String::new();
+        while base.is_none() || vkey.is_none() {
+            line.clear();
+            assert!(out.read_line(&mut line).unwrap() > 0, "onus witness serve did not start");
+            if let Some(u) = line.trim().strip_prefix("onus witness: listening on ") {
+                base = Some(u.to_string());
+            }
+            if let Some(v) = line.trim().strip_prefix("vkey") {
+                vkey = Some(onus::cosignature::WitnessKey::parse(v.trim()).unwrap());
+            }
+        }
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while out.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+                sink.clear();
+            }
+        });
+        Witness { child, base: base.unwrap(), vkey: vkey.unwrap() }
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Witness {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

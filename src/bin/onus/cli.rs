@@ -59,6 +59,21 @@ pub enum Command {
         /// Threads for the verification, 1 to 256 (default: one per core).
         #[arg(long)]
         threads: Option<usize>,
+        /// A witness to ask for a cosignature of the checkpoint, URL=VKEY (repeatable; C2SP
+        /// tlog-witness, e.g. `onus witness serve`). One that is down or refuses is left out, and said so.
+        #[arg(long = "witness", value_name = "URL=VKEY")]
+        witnesses: Vec<String>,
+    },
+    /// Check fork evidence (a file `onus publish` or the page wrote): whether the log signed two
+    /// checkpoints that cannot both be true. Exit 0 a fork is proven, 1 not proven, 2 usage or I/O error.
+    VerifyFork {
+        /// The evidence file (JSON), or - for standard input.
+        file: String,
+        /// Also require each checkpoint to meet this trust policy (C2SP tlog-policy text).
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
     },
     /// Check a published tiled log (a folder or an http(s) URL ending in '/'): re-derive every
     /// tile and the root from the entry bundles and compare them with the stored ones.

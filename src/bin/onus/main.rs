@@ -10,6 +10,7 @@ mod input;
 mod keyfile;
 mod pipeline;
 mod source;
+mod witness_client;
 #[cfg(feature = "serve")]
 mod serve;
 #[cfg(feature = "serve")]
@@ -48,7 +49,8 @@ fn run(cmd: Command) -> Result<u8, Fail> {
         Command::ConvertKey { file } => keys::convert_key(&file),
         Command::Append { key, kind, refs, body, time, trace } => author::append(&key, &kind, &refs, &body, time.as_deref(), &trace),
         Command::Seal { key, trace } => author::seal(&key, &trace),
-        Command::Publish { trace, dir, threads } => publish::publish(&trace, &dir, verify::threads(threads)?),
+        Command::Publish { trace, dir, threads, witnesses } => publish::publish(&trace, &dir, verify::threads(threads)?, &witnesses),
+        Command::VerifyFork { file, policy, json } => fork::verify_fork(&file, policy.as_deref(), json),
         Command::Fsck { log, key } => fsck::fsck(&log, key.as_deref()),
         Command::Prove { index, trace } => author::prove(index, &trace),
         #[cfg(feature = "demo")]

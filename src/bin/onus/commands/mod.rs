@@ -3,6 +3,7 @@
 pub mod author;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod fork;
 pub mod fsck;
 pub mod keys;
 pub mod publish;

@@ -6,12 +6,18 @@
 //!    new files go to a staging folder inside DIR.
 //! 3. Refuse to replace a publication of another log, a larger one, or one
 //!    of another history.
-//! 4. Move the staged files into place, the checkpoint last.
+//! 4. With `--witness`: ask each witness to cosign the checkpoint (C2SP
+//!    tlog-witness); one that is down or refuses is left out, and said so.
+//! 5. Move the staged files into place, the checkpoint last.
+//!
+//! A refusal because the folder holds another history of the log leaves fork
+//! evidence beside the trace (`onus verify-fork` checks it).
 
 use crate::commands::verify::verify_file;
 use crate::output::print_findings;
+use crate::witness_client::WitnessClient;
 use crate::Fail;
-use onus::publish::{may_replace, Layout};
+use onus::publish::{may_replace, Layout, Refusal};
 use onus::report::{Report, Status};
 use onus::verify::{classify, line_content, LineOutcome};
 use std::io::BufRead;
@@ -20,7 +26,8 @@ use std::path::{Path, PathBuf};
 /// Inside DIR, where files wait until every check has passed.
 const STAGING: &str = ".onus-publish";
 
-pub fn publish(trace: &Path, dir: &Path, threads: usize) -> Result<u8, Fail> {
+pub fn publish(trace: &Path, dir: &Path, threads: usize, witnesses: &[String]) -> Result<u8, Fail> {
+    let mut witnesses = witnesses.iter().map(|w| WitnessClient::parse(w)).collect::<Result<Vec<_>, _>>().map_err(Fail)?;
     let report = verify_file(trace, threads)?;
     let Some(sealed) = refuse_unverified(&report, trace)? else { return Ok(1) };
     std::fs::create_dir_all(dir).map_err(|e| Fail(format!("cannot create {}: {e}", dir.display())))?;
@@ -36,7 +43,11 @@ pub fn publish(trace: &Path, dir: &Path, threads: usize) -> Result<u8, Fail> {
     if let Some(existing) = out.existing("checkpoint")? {
         let text = String::from_utf8_lossy(&existing).into_owned();
         if let Err(why) = may_replace(&text, &origin, &layout) {
-            return Err(out.abandon(Fail(format!("not published: {why}"))));
+            let evidence = match why {
+                Refusal::Fork { .. } => fork_evidence(trace, &report, &text, &sealed.note, &layout),
+                _ => String::new(),
+            };
+            return Err(out.abandon(Fail(format!("not published: {why}{evidence}"))));
         }
     }
     for (tile, bytes) in layout.tiles() {
@@ -44,7 +55,8 @@ pub fn publish(trace: &Path, dir: &Path, threads: usize) -> Result<u8, Fail> {
             return Err(out.abandon(e));
         }
     }
-    out.put("checkpoint", sealed.note.as_bytes(), false)?;
+    let checkpoint = cosigned(&sealed.note, sealed.size, &layout, &mut witnesses);
+    out.put("checkpoint", checkpoint.as_bytes(), false)?;
     let (written, unchanged) = out.commit()?;
     say!("published {} ({} statements, checkpoint at size {}) to {}: {written} files written, {unchanged} unchanged", origin, report.statements, sealed.size, dir.display());
     if report.statements > sealed.size {
@@ -52,6 +64,49 @@ pub fn publish(trace: &Path, dir: &Path, threads: usize) -> Result<u8, Fail> {
     }
     say!("verify it with: onus verify {}/", dir.display());
     Ok(0)
+}
+
+/// The checkpoint with a cosignature line from every witness that gives one
+/// (beside the ones the note already carries).
+fn cosigned(note: &str, size: u64, layout: &Layout, witnesses: &mut [WitnessClient]) -> String {
+    let Ok((text, already)) = onus::note::cosignatures(note) else { return note.to_string() };
+    let mut out = note.to_string();
+    for w in witnesses.iter_mut() {
+        if already.iter().any(|c| c.is_by(&w.key) && c.verify(text, &w.key).is_ok()) {
+            continue;
+        }
+        let proof = |old: u64| onus::merkle::consistency_proof_of(old, size, &mut layout.subtrees()).unwrap_or_else(|never| match never {});
+        match w.cosign(0, note, text, size, &proof) {
+            Ok(line) => {
+                say!("witness {} cosigned the checkpoint (size {size})", w.url);
+                out.push_str(&line);
+                out.push('\n');
+            }
+            Err(why) => say!("witness {} did not cosign the checkpoint (size {size}): {why}; it is published without that cosignature", w.url),
+        }
+    }
+    out
+}
+
+/// Fork evidence for a refusal: the published checkpoint and this trace's, which
+/// extends it in size but not in history. Written beside the trace; the sentence
+/// to add to the refusal.
+fn fork_evidence(trace: &Path, report: &Report, published: &str, ours: &str, layout: &Layout) -> String {
+    let Some(vkey) = report.vkey.as_deref() else { return String::new() };
+    let e = match onus::fork::evidence(vkey, published, ours, &mut layout.subtrees()) {
+        Ok(e) => e,
+        Err(_) => return String::new(),
+    };
+    // Only evidence that proves something: the published checkpoint may not even be this log key's.
+    if let Err(why) = onus::fork::check(&e, None) {
+        return format!(" (no fork evidence: {why})");
+    }
+    let path = PathBuf::from(format!("{}.fork-evidence.json", trace.display()));
+    let json = serde_json::to_string_pretty(&e).expect("evidence serializes");
+    match std::fs::write(&path, json + "\n") {
+        Ok(()) => format!(". The evidence (both signed checkpoints and the proof) is in {}; anyone can check it with: onus verify-fork {}", path.display(), path.display()),
+        Err(err) => format!(" (the fork evidence could not be written to {}: {err})", path.display()),
+    }
 }
 
 /// The checkpoint to publish at, or `None` (after saying why) when the trace must not be published.

@@ -409,6 +409,38 @@ fn finish_pending(pending: &Path, path: &Path) -> Result<(), String> {
     crate::keyfile::sync_parent(path)
 }
 
+/// The logs' signing keys, loaded once each from the data folder; a key that
+/// cannot be loaded is reported once (the log is not sealed, the rest go on).
+pub struct LogKeys {
+    dir: std::path::PathBuf,
+    keys: std::collections::HashMap<i64, ed25519_dalek::SigningKey>,
+    trouble: std::collections::HashSet<i64>,
+}
+
+impl LogKeys {
+    pub fn new(dir: std::path::PathBuf) -> LogKeys {
+        LogKeys { dir, keys: Default::default(), trouble: Default::default() }
+    }
+
+    pub fn get(&mut self, log: &super::state::LogState) -> Option<ed25519_dalek::SigningKey> {
+        if let Some(k) = self.keys.get(&log.db_id) {
+            return Some(k.clone());
+        }
+        match load_log_key(&self.dir, &log.name, &log.key_file, &log.public) {
+            Ok(k) => {
+                self.keys.insert(log.db_id, k.clone());
+                Some(k)
+            }
+            Err(e) => {
+                if self.trouble.insert(log.db_id) {
+                    eprintln!("onus serve: WARNING: cannot seal log {}: {e}", log.name);
+                }
+                None
+            }
+        }
+    }
+}
+
 /// The signing key of a log, from its key file (finishing a key file left
 /// pending by a process that died right after its log committed).
 pub fn load_log_key(dir: &Path, log_name: &str, key_file: &str, public: &Key) -> Result<ed25519_dalek::SigningKey, String> {

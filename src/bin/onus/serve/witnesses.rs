@@ -14,96 +14,18 @@
 use super::backend::Backend;
 use super::state::{LogState, State};
 use super::store;
-use base64::Engine;
-use ed25519_dalek::SigningKey;
-use onus::cosignature::{Cosignature, WitnessKey};
+pub use crate::witness_client::WitnessClient;
+use onus::cosignature::WitnessKey;
 use onus::merkle::{self, Subtrees};
 use onus::note;
 use onus::statement::Hash;
-use onus::witness::add_checkpoint_body;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-/// How long one witness may take to answer.
-const WITNESS_TIMEOUT: Duration = Duration::from_secs(3);
 /// How often the thread looks at every log without being told.
 const TICK: Duration = Duration::from_secs(2);
-
-/// A witness as `--witness URL=VKEY` names it, and what this collector knows of it.
-pub struct WitnessClient {
-    pub url: String,
-    pub key: WitnessKey,
-    /// The size of the latest checkpoint it cosigned, per log (from its answers).
-    sizes: HashMap<i64, u64>,
-    /// Whether its last answer was a cosignature (to say so once when that changes).
-    cosigning: bool,
-    agent: ureq::Agent,
-}
-
-impl WitnessClient {
-    /// `URL=VKEY`, e.g. `http://127.0.0.1:8081=witness.example/w1+1a2b3c4d+BA…`.
-    pub fn parse(spec: &str) -> Result<WitnessClient, String> {
-        let (url, vkey) = spec.split_once('=').ok_or_else(|| format!("--witness {spec:?} is not URL=VKEY (the witness's address, '=', its vkey)"))?;
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(format!("--witness {spec:?}: the URL must start with http:// or https://"));
-        }
-        let key = WitnessKey::parse(vkey).map_err(|e| format!("--witness {spec:?}: {e}"))?;
-        let agent = ureq::AgentBuilder::new().timeout(WITNESS_TIMEOUT).build();
-        Ok(WitnessClient { url: url.trim_end_matches('/').to_string(), key, sizes: HashMap::new(), cosigning: true, agent })
-    }
-
-    /// Asks for a cosignature of `note` (of `size`, text `text`); `proof(old)` is the
-    /// consistency proof from `old`. The line, checked, or why there is none.
-    fn cosign(&mut self, log: i64, note: &str, text: &str, size: u64, proof: &dyn Fn(u64) -> Vec<Hash>) -> Result<String, String> {
-        let mut old = self.sizes.get(&log).copied().unwrap_or(0);
-        // At most one retry: after a 409 the witness's size is known.
-        for _ in 0..2 {
-            if old > size {
-                return Err(format!("it holds a checkpoint of size {old}, newer than this one ({size})"));
-            }
-            let p = if old == 0 || old == size { Vec::new() } else { proof(old) };
-            let answer = self.agent.post(&format!("{}/add-checkpoint", self.url)).send_string(&add_checkpoint_body(old, &p, note));
-            match answer {
-                Ok(r) => {
-                    let body = r.into_string().map_err(|e| format!("its answer could not be read: {e}"))?;
-                    let line = self.check(body.lines().find(|l| self.is_mine(l)).ok_or("its answer has no cosignature line by its key")?, text)?;
-                    self.sizes.insert(log, size);
-                    return Ok(line);
-                }
-                Err(ureq::Error::Status(409, r)) => {
-                    let body = r.into_string().unwrap_or_default();
-                    let theirs: u64 = body.trim().parse().map_err(|_| format!("409 without a size ({body:?})"))?;
-                    if theirs == old {
-                        return Err(format!("409: it cosigned another root at size {old}: this log's history is not the one it saw"));
-                    }
-                    old = theirs;
-                    self.sizes.insert(log, theirs);
-                }
-                Err(ureq::Error::Status(code, r)) => return Err(format!("{code}: {}", r.into_string().unwrap_or_default().trim())),
-                Err(e) => return Err(format!("unreachable: {e}")),
-            }
-        }
-        Err("it kept answering 409".into())
-    }
-
-    fn is_mine(&self, line: &str) -> bool {
-        line.strip_prefix("\u{2014} ").and_then(|r| r.split_once(' ')).is_some_and(|(name, _)| name == self.key.name)
-    }
-
-    /// A cosignature line must verify under the witness's key before it goes into the log.
-    fn check(&self, line: &str, text: &str) -> Result<String, String> {
-        let (name, b64) = line.strip_prefix("\u{2014} ").and_then(|r| r.split_once(' ')).ok_or("a malformed cosignature line")?;
-        let blob = base64::engine::general_purpose::STANDARD.decode(b64).map_err(|_| "a cosignature that is not base64")?;
-        let c = Cosignature::from_blob(name, &blob).ok_or("a signature line that is not a timestamped cosignature")?;
-        if !c.is_by(&self.key) {
-            return Err("a cosignature by another key".into());
-        }
-        c.verify(text, &self.key).map_err(|e| format!("a cosignature that does not verify ({e})"))?;
-        Ok(line.to_string())
-    }
-}
 
 /// The trust policy a reader of `log_vkey` should hold to require every witness this
 /// collector asks (C2SP tlog-policy text, FORMAT.md section 9): `GET /logs/NAME/policy`.
@@ -141,15 +63,14 @@ pub struct Sealer {
     pub witnesses: Vec<WitnessClient>,
     pub db: Box<dyn Backend>,
     pub shared: Arc<RwLock<State>>,
-    pub dir: PathBuf,
-    keys: HashMap<i64, SigningKey>,
+    keys: store::LogKeys,
     /// The size this thread last appended a checkpoint for, per log (the writer reads it in a little later).
     appended: HashMap<i64, u64>,
 }
 
 impl Sealer {
     pub fn new(witnesses: Vec<WitnessClient>, db: Box<dyn Backend>, shared: Arc<RwLock<State>>, dir: PathBuf) -> Sealer {
-        Sealer { witnesses, db, shared, dir, keys: HashMap::new(), appended: HashMap::new() }
+        Sealer { witnesses, db, shared, keys: store::LogKeys::new(dir), appended: HashMap::new() }
     }
 
     /// Seals a log when the writer says it has statements no checkpoint covers, and every
@@ -170,15 +91,6 @@ impl Sealer {
         }
     }
 
-    fn key(&mut self, log: &LogState) -> Option<SigningKey> {
-        if let Some(k) = self.keys.get(&log.db_id) {
-            return Some(k.clone());
-        }
-        let k = store::load_log_key(&self.dir, &log.name, &log.key_file, &log.public).ok()?;
-        self.keys.insert(log.db_id, k.clone());
-        Some(k)
-    }
-
     /// Takes (or renews) the log's lease in a short transaction of its own.
     fn lease(&mut self, db_id: i64) -> Result<bool, String> {
         self.db.begin(&[db_id])?;
@@ -196,7 +108,7 @@ impl Sealer {
         let (name, note, text, size) = {
             let s = shared.read().expect("state lock");
             let Some(log) = s.logs.iter().find(|l| l.db_id == db_id) else { return Ok(()) };
-            let Some(key) = self.key(log) else { return Ok(()) };
+            let Some(key) = self.keys.get(log) else { return Ok(()) };
             let (size, root) = (log.size(), log.frontier.root());
             let text = note::checkpoint_text(&log.origin, size, &root);
             (log.name.clone(), note::sign_note(&text, &log.origin, &key), text, size)

@@ -20,7 +20,6 @@ use super::backend::{Backend, NewRow};
 use super::state::{LogState, PollInfo, Sealed, State};
 use super::store::{self, LogKind};
 use super::{now, Refusal, MAX_CLOCK_AHEAD};
-use ed25519_dalek::SigningKey;
 use onus::merkle;
 use onus::note;
 use onus::statement::{self, format_time, id_to_hex, Body, Hash, Id, Statement};
@@ -128,10 +127,7 @@ struct Pending {
 pub struct Writer {
     db: Box<dyn Backend>,
     shared: Arc<RwLock<State>>,
-    dir: PathBuf,
-    keys: HashMap<i64, SigningKey>,
-    /// Logs whose key could not be loaded (reported once).
-    key_trouble: HashSet<i64>,
+    keys: store::LogKeys,
     max_batch: usize,
     /// A log is sealed at most this often (the ticks may come faster, to read other frontends' work).
     seal_every: Duration,
@@ -151,9 +147,7 @@ impl Writer {
         Writer {
             db,
             shared,
-            dir,
-            keys: HashMap::new(),
-            key_trouble: HashSet::new(),
+            keys: store::LogKeys::new(dir),
             max_batch: max_batch.max(1),
             seal_every,
             last_seal: HashMap::new(),
@@ -302,25 +296,6 @@ impl Writer {
         }
     }
 
-    fn key_for(&mut self, log: &LogState) -> Option<SigningKey> {
-        if let Some(k) = self.keys.get(&log.db_id) {
-            return Some(k.clone());
-        }
-        let loaded = store::load_log_key(&self.dir, &log.name, &log.key_file, &log.public);
-        match loaded {
-            Ok(k) => {
-                self.keys.insert(log.db_id, k.clone());
-                Some(k)
-            }
-            Err(e) => {
-                if self.key_trouble.insert(log.db_id) {
-                    eprintln!("onus serve: WARNING: cannot seal log {}: {e}", log.name);
-                }
-                None
-            }
-        }
-    }
-
     /// Signs a checkpoint of every log that has statements no checkpoint
     /// covers, each in its own transaction, where this process holds the
     /// log's lease; `now` ignores the seal interval (on start and shutdown).
@@ -360,7 +335,7 @@ impl Writer {
         let Some(pos) = self.shared.read().expect("state lock").logs.iter().position(|l| l.db_id == db_id) else { return Ok(None) };
         // Without the log's key, this frontend does not compete for its lease.
         let shared = self.shared.clone();
-        if self.key_for(&shared.read().expect("state lock").logs[pos]).is_none() {
+        if self.keys.get(&shared.read().expect("state lock").logs[pos]).is_none() {
             return Ok(None);
         }
         self.begin(&[db_id])?;
@@ -375,7 +350,7 @@ impl Writer {
             let shared = self.shared.clone();
             let state = shared.read().expect("state lock");
             let log = &state.logs[pos];
-            match (leased && log.unsealed() > 0).then(|| self.key_for(log)).flatten() {
+            match (leased && log.unsealed() > 0).then(|| self.keys.get(log)).flatten() {
                 None => None,
                 Some(key) => {
                     let (size, root) = (log.size(), log.frontier.root());
