@@ -1,12 +1,13 @@
 // The page under a trust policy (FORMAT.md section 9): a trace whose checkpoint
 // a real `onus witness serve` cosigned, checked with &policy=URL (who vouched,
 // and when), with a policy the checkpoint does not meet, with none, with the
-// policy pinned from an earlier visit, a weaker policy in a later link, and a
+// policy pinned from an earlier visit, a weaker policy in a later link, a
+// split view (two histories of one size shown to the same witness), and a
 // policy that is not one.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -70,6 +71,35 @@ after(async () => {
 
 const fact = (page) => page.locator('#witness-fact').innerText();
 
+/** A trace of the log key `split.key` (made once): its log statement and one request per time given, sealed. */
+function authored(name, times) {
+  const log = join(dir, 'split.key');
+  const node = join(dir, 'split-node.key');
+  if (!existsSync(log)) {
+    assert.equal(onus(['keygen', 'example.org/split', '--out', log]).status, 0);
+    writeFileSync(join(dir, 'split-node.pub'), onus(['keygen', 'node-1', '--out', node]).stdout.match(/public key: (\S+)/)[1]);
+  }
+  const pk = readFileSync(join(dir, 'split-node.pub'), 'utf8');
+  const file = join(dir, `${name}.jsonl`);
+  const ok = (r) => assert.equal(r.status, 0, r.stderr);
+  ok(onus(['append', '--key', log, '--kind', 'log', '--time', '2026-12-01T00:00:00Z', '--body', JSON.stringify({ origin: 'example.org/split', roster: [{ key: pk, name: 'node-1', role: 'compute' }] }), file]));
+  for (const t of times) ok(onus(['append', '--key', node, '--kind', 'request', '--time', t, '--body', JSON.stringify({ model: 'm', input: '1'.repeat(64) }), file]));
+  ok(onus(['seal', '--key', log, file]));
+  return file;
+}
+
+/** Asks `w` to cosign the trace's last checkpoint (from size 0, then from the size a 409 names): the status, and the trace with the cosignature when it gave one. */
+async function askWitness(w, file) {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const at = lines.map((l, i) => [l, i]).filter(([l]) => l.startsWith('{"checkpoint"')).pop()[1];
+  const note = JSON.parse(lines[at]).checkpoint;
+  let res = await fetch(`${w.url}/add-checkpoint`, { method: 'POST', body: `old 0\n\n${note}` });
+  if (res.status === 409) res = await fetch(`${w.url}/add-checkpoint`, { method: 'POST', body: `old ${(await res.text()).trim()}\n\n${note}` });
+  if (res.status !== 200) return { status: res.status, trace: lines.join('\n') };
+  lines[at] = JSON.stringify({ checkpoint: `${note}${(await res.text()).trim()}\n` });
+  return { status: 200, trace: lines.join('\n') };
+}
+
 test('under a policy the verdict says which witness cosigned, and when; a policy not met seals nothing', async () => {
   const { context, page, errors } = await openPage(browser);
   await page.goto(`${srv.url}/?trace=/cosigned.jsonl&policy=/w1.policy`);
@@ -118,6 +148,77 @@ test('without a policy only the log vouches; a pinned one applies on the next vi
   await screenshotTop(page, 'witness-weaker');
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test('the poll widget of a witnessed collector says who witnessed the count', async () => {
+  // The log first (its key goes into the witness's list), its poll, a witness, then the collector.
+  const data = join(dir, 'collector');
+  const vkey = onus(['log', 'create', 'polls', '--kind', 'polls', '--data', data]).stdout.trim();
+  const poll = onus(['poll', 'create', '--data', data, '--question', 'Ship it?', '--option', 'yes', '--option', 'no', '--closes', '2099-01-01T00:00:00Z']).stdout.trim();
+  writeFileSync(join(dir, 'logs2.txt'), `log ${vkey}\n`);
+  const w = await startWitness(['--key', join(dir, 'w1.key'), '--logs', join(dir, 'logs2.txt'), '--data', join(dir, 'wstate2')]);
+  const collector = await startServer(['serve', '--data', data, '--www', WWW, '--addr', '127.0.0.1:0', '--rate', '0', '--seal-ms', '200', '--witness', `${w.url}=${w1}`], /^onus serve: listening on (\S+)/);
+  try {
+    const { context, page, errors } = await openPage(browser, { viewport: { width: 420, height: 640 } });
+    await page.goto(`${collector.url}/poll.html?log=/logs/polls&poll=${poll}`);
+    let text = '';
+    for (let i = 0; i < 150 && !/Witnessed by/.test(text); i++) {
+      await page.waitForTimeout(200);
+      text = await page.locator('#proof').innerText();
+    }
+    assert.match(text, /Witnessed by/, `the widget says: ${text}`);
+    assert.match(await page.locator('#proof').innerText(), /every signature and checkpoint checks\. Witnessed by witness\.example\/w1\./);
+    await screenshotTop(page, 'witness-poll');
+    // The widget's link to the whole log carries the collector's policy.
+    assert.match(await page.locator('#check').getAttribute('href'), /[?&]policy=http%3A%2F%2F127\.0\.0\.1%3A\d+%2Flogs%2Fpolls%2Fpolicy/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    collector.child.kill('SIGTERM');
+    w.child.kill();
+  }
+});
+
+// The split view of the witness issue: the log signs two different trees of
+// size 3 and shows each to the same witness. The witness cosigns the first
+// and refuses the second; a reader whose policy requires it sees the first
+// sealed and the second not.
+test('a split view: the witness cosigns one history and refuses the other, and the page seals only the first', async () => {
+  const a = authored('split-a', ['2026-12-01T00:00:01Z', '2026-12-01T00:00:02Z']);
+  const b = authored('split-b', ['2026-12-01T00:00:01Z', '2026-12-01T00:00:03Z']);
+  const vkey = JSON.parse(onus(['verify', '--json', a]).stdout).vkey;
+  writeFileSync(join(dir, 'split-logs.txt'), `log ${vkey}\n`);
+  const w = await startWitness(['--key', join(dir, 'w1.key'), '--logs', join(dir, 'split-logs.txt'), '--data', join(dir, 'wstate-split')]);
+  try {
+    const first = await askWitness(w, a);
+    const second = await askWitness(w, b);
+    assert.equal(first.status, 200);
+    assert.equal(second.status, 409, 'the witness holds size 3 with another root');
+    writeFileSync(join(dir, 'split-a-cosigned.jsonl'), first.trace);
+    writeFileSync(join(dir, 'split-b-shown.jsonl'), second.trace);
+    writeFileSync(join(dir, 'split.policy'), `log ${vkey}\nwitness W1 ${w1}\nquorum W1\n`);
+    const { context, page, errors } = await openPage(browser);
+    await page.goto(`${srv.url}/?trace=/split-a-cosigned.jsonl&policy=/split.policy`);
+    assert.equal(await waitForResult(page), 'verified');
+    assert.match(await fact(page), /^Cosigned by 1 of 1 witness: W1/);
+    // Another reader (nothing remembered from the first history) is shown the second.
+    const { context: context2, page: other, errors: errors2 } = await openPage(browser);
+    await other.goto(`${srv.url}/?trace=/split-b-shown.jsonl&policy=/split.policy`);
+    assert.equal(await waitForResult(other), 'unsealed');
+    const r = await other.evaluate(() => window.onusReport);
+    assert.equal(r.sealed, null, 'no checkpoint seals the other history');
+    assert.ok(r.findings.some((f) => f.code === 'checkpoint.quorum.unmet'), r.findings.map((f) => f.code).join(' '));
+    await screenshotTop(other, 'witness-split-view');
+    // The first reader, shown the second history too: a fork of what it saw.
+    await page.goto(`${srv.url}/?trace=/split-b-shown.jsonl&policy=/split.policy`);
+    assert.equal(await waitForResult(page), 'failed');
+    await page.locator('#fork-warning').waitFor();
+    assert.deepEqual([...errors, ...errors2], []);
+    await context.close();
+    await context2.close();
+  } finally {
+    w.child.kill();
+  }
 });
 
 test('a policy that is not one, or cannot be fetched, stops the check with what is wrong', async () => {

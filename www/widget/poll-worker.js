@@ -19,10 +19,11 @@ const ERRORS_KEPT = 5;
  * `known` is the last checkpoint seen ({origin, size, root}); `ballots` are
  * ids whose index in the log the page wants to know.
  */
-async function recount({ url, key, known, ballots }) {
+async function recount({ url, key, known, ballots, policy }) {
   const opts = { keepRows: true };
   if (key) opts.key = key;
   if (known) opts.known = known;
+  if (policy) opts.policy = policy;
   const v = guard(() => new TraceVerifier(opts));
   try {
     let res;
@@ -78,6 +79,9 @@ function summary(report, polls, ballotIndex) {
     errorCodes: [...new Set(errors.map((f) => f.code))],
     errors: errors.slice(0, ERRORS_KEPT).map((f) => ({ code: f.code, message: f.message, advice: f.advice, index: f.index, line: f.line })),
     unsealed: report.findings.find((f) => f.code === 'trace.unsealed')?.message ?? null,
+    // Under the collector's policy (GET /logs/NAME/policy): who cosigned the sealing checkpoint.
+    policy: report.policy ?? null,
+    cosigners: report.sealed?.cosigners ?? [],
     polls,
     ballotIndex,
   };
@@ -96,8 +100,9 @@ function summary(report, polls, ballotIndex) {
  * the core found something wrong, the served checkpoint is older than or
  * disagrees with the one kept, or a ballot is not under the checkpoint yet.
  */
-async function resume({ base, key, state, confirmed, ballots, shows }) {
+async function resume({ base, key, state, confirmed, ballots, shows, policy }) {
   const options = key ? { key } : {};
+  if (policy) options.policy = policy;
   let out;
   try {
     out = await verifyTiled({ base, options, state: state ? new Uint8Array(state) : null, progress: () => {} });

@@ -152,6 +152,7 @@ const ui = {
   changing: false,
   busy: false,
   mine: '',
+  policy: undefined, // the collector's trust policy (text; null: it asks no witness), asked once
 };
 
 async function loadSaved() {
@@ -167,7 +168,7 @@ function myBallots() {
 }
 
 /** Reads the log as tiles from the kept state; null when the whole trace must be recounted. */
-async function resume(all) {
+async function resume(all, policy) {
   if (!db) return null; // nothing could be kept for next time: the plain recount is as cheap
   const kept = await kvGet(tiledUrl());
   const r = await call('resume', {
@@ -177,10 +178,28 @@ async function resume(all) {
     confirmed: kept?.confirmed ?? [],
     ballots: all.map(({ id, index }) => ({ id, index })),
     shows: ui.logState.shows ?? {},
+    policy,
   });
   if (r.stateRefused) await kvDelete(tiledUrl()); // the core says why; the log was read from the start
   ui.fallback = r.fallback ?? null;
   return r.fallback ? null : r;
+}
+
+/**
+ * The collector's trust policy for this log (GET /logs/NAME/policy: the
+ * witnesses it asks), as text, or null when it asks none; asked once.
+ */
+async function logPolicy() {
+  if (ui.policy !== undefined) return ui.policy;
+  try {
+    const res = await fetch(`${logBase}/policy`, { cache: 'no-store', credentials: 'omit' });
+    // The body is read either way: a 404's unread body would keep its connection busy.
+    const text = await res.text();
+    ui.policy = res.ok ? text : null;
+  } catch {
+    ui.policy = null;
+  }
+  return ui.policy;
 }
 
 /** Fetches and recounts the log; checks saved ballots and receipts against it. */
@@ -188,7 +207,8 @@ async function refresh() {
   await loadSaved();
   const all = Object.values(ui.ballots).flat();
   const known = ui.logState.known;
-  const r = (await resume(all)) ?? await call('recount', { url: `${logBase}/trace.jsonl`, key: ui.logState.vkey, known, ballots: all.map((b) => b.id) });
+  const policy = (await logPolicy()) ?? undefined;
+  const r = (await resume(all, policy)) ?? await call('recount', { url: `${logBase}/trace.jsonl`, key: ui.logState.vkey, known, ballots: all.map((b) => b.id), policy });
   ui.result = r;
   ui.problems = [];
   if (r.fetchError) {
@@ -461,11 +481,16 @@ function render() {
   if (failed) proof.textContent = `✗ Recounted in your browser: the log fails verification (${codes.join(', ')}).`;
   else if (r.status === 'unsealed') proof.textContent = `✓ Counted in your browser from ${plural(r.statements, 'signed statement', 'signed statements')}; every signature checks, and the log's signed checkpoint covered ${(r.sealed?.size ?? 0).toLocaleString('en')} of them at the time.`;
   else proof.textContent = `✓ Counted in your browser from ${plural(r.statements, 'signed statement', 'signed statements')}; every signature and checkpoint checks.`;
+  if (!failed && r.policy?.requires_witnesses) {
+    const names = (r.cosigners || []).map((c) => c.key_name);
+    proof.textContent += names.length ? ` Witnessed by ${names.join(', ')}.` : ' Not yet witnessed: the latest checkpoint lacks the cosignatures the collector asks for.';
+  }
   proof.className = `proof ${failed ? 'bad' : 'good'}`;
   const check = $('check');
   const pageUrl = new URL('./', location.href);
   pageUrl.searchParams.set('trace', `${logBase}/trace.jsonl`);
   if (ui.logState.vkey) pageUrl.searchParams.set('key', ui.logState.vkey);
+  if (ui.policy) pageUrl.searchParams.set('policy', `${logBase}/policy`);
   check.href = pageUrl.href;
   check.hidden = false;
   fillEmbed();
