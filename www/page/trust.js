@@ -133,10 +133,13 @@ export function updateTrust(src, report, known) {
 /**
  * The evidence of a fork or a rollback, as a file anyone can check: the
  * checkpoint this device held (with its signed note when it was kept) and the
- * one this copy is sealed by, with where each came from.
+ * one this copy is sealed by, with where each came from; for a fork of a
+ * tiled log, also the core's proof (`onus verify-fork` reads the file).
  */
 export function evidence(report, trust, src) {
   return {
+    // The core's proof of a fork (onus_fork, log, checkpoints, proof), when it made one.
+    ...(report.fork ?? {}),
     onus_evidence: 1,
     kind: trust.rolledBack ? 'rollback' : 'fork',
     origin: report.origin,
