@@ -66,8 +66,10 @@ pub fn add_checkpoint_body(old: u64, proof: &[Hash], note: &str) -> String {
 pub enum Decision {
     /// 200: cosign this checkpoint and record it (its note text is what is cosigned).
     Cosign { checkpoint: Checkpoint, text: String },
-    /// 409: the old size is not the witness's size for the origin (or same size, other root).
-    Conflict { size: u64, why: String },
+    /// 409: the old size is not the witness's size for the origin (routine: the
+    /// client learns the size), or the same size with another root (`fork`: a
+    /// split view, worth an operator's attention).
+    Conflict { size: u64, fork: bool, why: String },
     /// 422: the consistency proof does not verify.
     BadProof(String),
     /// 403: no signature by the trusted log key verifies.
@@ -114,14 +116,14 @@ pub fn decide(req: &AddCheckpoint, log_key: Option<&Key>, latest: Option<(u64, H
     }
     let (have, have_root) = latest.unwrap_or((0, merkle::empty_root()));
     if req.old != have {
-        return Decision::Conflict { size: have, why: format!("the witness's latest cosigned checkpoint of {origin:?} has size {have}, not {}", req.old) };
+        return Decision::Conflict { size: have, fork: false, why: format!("the witness's latest cosigned checkpoint of {origin:?} has size {have}, not {}", req.old) };
     }
     if req.old == cp.size {
         if !req.proof.is_empty() {
             return Decision::BadProof("the proof must be empty when the old size is the checkpoint's size".into());
         }
         if cp.root != have_root {
-            return Decision::Conflict { size: have, why: format!("the witness cosigned another root at size {have}: this checkpoint is of another history") };
+            return Decision::Conflict { size: have, fork: true, why: format!("the witness cosigned another root at size {have}: this checkpoint is of another history") };
         }
     } else if req.old == 0 {
         if !req.proof.is_empty() {
@@ -162,9 +164,9 @@ mod tests {
         assert!(matches!(decide(&req(5, p.clone(), &good), Some(&key), at5), Decision::Cosign { .. }));
         // The fork's proof from 5 fails; a stale old size conflicts with the witness's size.
         assert_eq!(decide(&req(5, merkle::consistency_proof(5, &fork), &fork), Some(&key), at5).status(), 422);
-        assert_eq!(decide(&req(4, vec![], &good), Some(&key), at5), Decision::Conflict { size: 5, why: "the witness's latest cosigned checkpoint of \"example.org/log\" has size 5, not 4".into() });
+        assert_eq!(decide(&req(4, vec![], &good), Some(&key), at5), Decision::Conflict { size: 5, fork: false, why: "the witness's latest cosigned checkpoint of \"example.org/log\" has size 5, not 4".into() });
         // Same size, another root: conflict.
-        assert_eq!(decide(&req(5, vec![], &fork[..5]), Some(&key), Some((5, merkle::root(&fork[..4])))).status(), 409);
+        assert!(matches!(decide(&req(5, vec![], &fork[..5]), Some(&key), Some((5, merkle::root(&fork[..4])))), Decision::Conflict { size: 5, fork: true, .. }));
         // Same size and root: cosigned again.
         assert!(matches!(decide(&req(5, vec![], &good[..5]), Some(&key), at5), Decision::Cosign { .. }));
         // Old above the checkpoint; unknown log; another key.

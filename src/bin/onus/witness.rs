@@ -194,8 +194,11 @@ async fn add_checkpoint(State(app): State<App>, ConnectInfo(peer): ConnectInfo<S
     let status = StatusCode::from_u16(decision.status()).expect("a protocol status");
     match decision {
         Decision::Cosign { .. } => (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{}\n", line.expect("a cosignature"))).into_response(),
-        Decision::Conflict { size, why } => {
-            eprintln!("onus witness: 409: {why}");
+        Decision::Conflict { size, fork, why } => {
+            // A stale old size is how a client learns the size; another root at one size is a split view.
+            if fork {
+                eprintln!("onus witness: 409: {why}");
+            }
             (status, [(header::CONTENT_TYPE, "text/x.tlog.size")], format!("{size}\n")).into_response()
         }
         Decision::BadProof(m) | Decision::BadSignature(m) | Decision::UnknownLog(m) | Decision::Malformed(m) => (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{m}\n")).into_response(),
