@@ -2,7 +2,7 @@
 // playwright-core, a static file server on 127.0.0.1, the onus binary, screenshots.
 import { chromium } from 'playwright-core';
 import { createServer } from 'node:http';
-import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, extname, join, normalize } from 'node:path';
@@ -117,4 +117,32 @@ export async function screenshotOf(locator, name) {
   const path = join(SHOTS, `${name}.png`);
   await locator.screenshot({ path });
   return path;
+}
+
+/**
+ * A trace of the log `origin`, written with the CLI as an operator would: the
+ * log's statement, one request by a node per time given, sealed. The log and
+ * node keys are made once per `dir` and `origin`, so traces of one origin are
+ * histories of one log (the same first statements, then what the times make).
+ */
+export function authoredTrace(dir, origin, name, times) {
+  const tag = origin.replace(/[^a-z0-9]+/gi, '-');
+  const log = join(dir, `${tag}.key`);
+  const node = join(dir, `${tag}-node.key`);
+  const pub = join(dir, `${tag}-node.pub`);
+  const run = (args) => {
+    const r = onus(args);
+    if (r.status !== 0) throw new Error(`onus ${args[0]} failed: ${r.stderr}`);
+    return r;
+  };
+  if (!existsSync(log)) {
+    run(['keygen', origin, '--out', log]);
+    writeFileSync(pub, run(['keygen', 'node-1', '--out', node]).stdout.match(/public key: (\S+)/)[1]);
+  }
+  const pk = readFileSync(pub, 'utf8');
+  const file = join(dir, `${name}.jsonl`);
+  run(['append', '--key', log, '--kind', 'log', '--time', '2026-12-01T00:00:00Z', '--body', JSON.stringify({ origin, roster: [{ key: pk, name: 'node-1', role: 'compute' }] }), file]);
+  for (const t of times) run(['append', '--key', node, '--kind', 'request', '--time', t, '--body', JSON.stringify({ model: 'm', input: '1'.repeat(64) }), file]);
+  run(['seal', '--key', log, file]);
+  return file;
 }

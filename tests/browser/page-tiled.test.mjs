@@ -3,10 +3,10 @@
 // (state in IndexedDB), a stale cache, and a tampered tile.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, serveStatic, onus, WWW, openPage, waitForResult, waitForSaved, cliReport, screenshot, screenshotTop } from './harness.mjs';
+import { launch, serveStatic, onus, WWW, openPage, authoredTrace, waitForResult, waitForSaved, cliReport, screenshot, screenshotTop } from './harness.mjs';
 
 let browser, srv, dir;
 const fetchedPaths = [];
@@ -27,23 +27,6 @@ const same = (page, cli) => {
   }
   assert.deepEqual(page.findings.map((f) => [f.code, f.line, f.index, f.path ?? null]), cli.findings.map((f) => [f.code, f.line, f.index, f.path ?? null]));
 };
-
-/** A trace of one log key (made once): its log statement, one request per time given, sealed. */
-function authored(name, times) {
-  const log = join(dir, 'forked-log.key');
-  const node = join(dir, 'forked-node.key');
-  if (!existsSync(log)) {
-    assert.equal(onus(['keygen', 'example.org/forked', '--out', log]).status, 0);
-    writeFileSync(join(dir, 'forked-node.pub'), onus(['keygen', 'node-1', '--out', node]).stdout.match(/public key: (\S+)/)[1]);
-  }
-  const pk = readFileSync(join(dir, 'forked-node.pub'), 'utf8');
-  const file = join(dir, `${name}.jsonl`);
-  const ok = (r) => assert.equal(r.status, 0, r.stderr);
-  ok(onus(['append', '--key', log, '--kind', 'log', '--time', '2026-12-01T00:00:00Z', '--body', JSON.stringify({ origin: 'example.org/forked', roster: [{ key: pk, name: 'node-1', role: 'compute' }] }), file]));
-  for (const t of times) ok(onus(['append', '--key', node, '--kind', 'request', '--time', t, '--body', JSON.stringify({ model: 'm', input: '1'.repeat(64) }), file]));
-  ok(onus(['seal', '--key', log, file]));
-  return file;
-}
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'onus-page-tiled-'));
@@ -173,12 +156,12 @@ test('a bundle with a line missing, and a bundle that is gone, fail as the CLI s
 // checkpoints and the tiles.
 test('a tiled log that forks from what you saw: the fork banner and evidence that verify-fork proves', async () => {
   const { context, page, errors } = await openPage(browser);
-  publish(authored('fork-a', ['2026-12-01T00:00:01Z', '2026-12-01T00:00:02Z']), 'forked');
+  publish(authoredTrace(dir, 'example.org/forked', 'fork-a', ['2026-12-01T00:00:01Z', '2026-12-01T00:00:02Z']), 'forked');
   await page.goto(`${srv.url}/?log=/forked/`);
   assert.equal(await waitForResult(page), 'verified');
   assert.equal(await waitForSaved(page), 'saved');
 
-  publish(authored('fork-b', ['2026-12-01T00:00:01Z', '2026-12-01T00:00:03Z', '2026-12-01T00:00:04Z']), 'forked-b');
+  publish(authoredTrace(dir, 'example.org/forked', 'fork-b', ['2026-12-01T00:00:01Z', '2026-12-01T00:00:03Z', '2026-12-01T00:00:04Z']), 'forked-b');
   rmSync(join(dir, 'forked'), { recursive: true });
   cpSync(join(dir, 'forked-b'), join(dir, 'forked'), { recursive: true });
   await page.goto(`${srv.url}/?log=/forked/`);

@@ -7,11 +7,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { launch, serveStatic, onus, WWW, ONUS, openPage, waitForResult, screenshotTop } from './harness.mjs';
+import { launch, serveStatic, onus, WWW, ONUS, openPage, authoredTrace, waitForResult, screenshotTop } from './harness.mjs';
 
 let browser, srv, dir, witness;
 let logVkey, w1, w2;
@@ -70,23 +70,6 @@ after(async () => {
 });
 
 const fact = (page) => page.locator('#witness-fact').innerText();
-
-/** A trace of the log key `split.key` (made once): its log statement and one request per time given, sealed. */
-function authored(name, times) {
-  const log = join(dir, 'split.key');
-  const node = join(dir, 'split-node.key');
-  if (!existsSync(log)) {
-    assert.equal(onus(['keygen', 'example.org/split', '--out', log]).status, 0);
-    writeFileSync(join(dir, 'split-node.pub'), onus(['keygen', 'node-1', '--out', node]).stdout.match(/public key: (\S+)/)[1]);
-  }
-  const pk = readFileSync(join(dir, 'split-node.pub'), 'utf8');
-  const file = join(dir, `${name}.jsonl`);
-  const ok = (r) => assert.equal(r.status, 0, r.stderr);
-  ok(onus(['append', '--key', log, '--kind', 'log', '--time', '2026-12-01T00:00:00Z', '--body', JSON.stringify({ origin: 'example.org/split', roster: [{ key: pk, name: 'node-1', role: 'compute' }] }), file]));
-  for (const t of times) ok(onus(['append', '--key', node, '--kind', 'request', '--time', t, '--body', JSON.stringify({ model: 'm', input: '1'.repeat(64) }), file]));
-  ok(onus(['seal', '--key', log, file]));
-  return file;
-}
 
 /** Asks `w` to cosign the trace's last checkpoint (from size 0, then from the size a 409 names): the status, and the trace with the cosignature when it gave one. */
 async function askWitness(w, file) {
@@ -184,8 +167,8 @@ test('the poll widget of a witnessed collector says who witnessed the count', as
 // and refuses the second; a reader whose policy requires it sees the first
 // sealed and the second not.
 test('a split view: the witness cosigns one history and refuses the other, and the page seals only the first', async () => {
-  const a = authored('split-a', ['2026-12-01T00:00:01Z', '2026-12-01T00:00:02Z']);
-  const b = authored('split-b', ['2026-12-01T00:00:01Z', '2026-12-01T00:00:03Z']);
+  const a = authoredTrace(dir, 'example.org/split', 'split-a', ['2026-12-01T00:00:01Z', '2026-12-01T00:00:02Z']);
+  const b = authoredTrace(dir, 'example.org/split', 'split-b', ['2026-12-01T00:00:01Z', '2026-12-01T00:00:03Z']);
   const vkey = JSON.parse(onus(['verify', '--json', a]).stdout).vkey;
   writeFileSync(join(dir, 'split-logs.txt'), `log ${vkey}\n`);
   const w = await startWitness(['--key', join(dir, 'w1.key'), '--logs', join(dir, 'split-logs.txt'), '--data', join(dir, 'wstate-split')]);
