@@ -21,6 +21,45 @@ pub struct NewRow<'a> {
     pub line: &'a str,
 }
 
+/// Lines read in order for a trace batch or an entry bundle, each followed by
+/// a newline: the one way both stores join them.
+pub struct Lines {
+    buf: Vec<u8>,
+    n: u64,
+    last: i64,
+    max_bytes: usize,
+}
+
+impl Lines {
+    /// A batch from line `from`, full at about `max_bytes` (`usize::MAX`: no limit).
+    pub fn new(from: i64, max_bytes: usize) -> Lines {
+        Lines { buf: Vec::new(), n: 0, last: from - 1, max_bytes }
+    }
+
+    /// Adds line `seq`; false once the batch is full.
+    pub fn push(&mut self, seq: i64, line: &[u8]) -> bool {
+        self.last = seq;
+        self.buf.extend_from_slice(line);
+        self.buf.push(b'\n');
+        self.n += 1;
+        self.buf.len() < self.max_bytes
+    }
+
+    /// The bytes of a trace batch of at most `max_lines` of `from..end`, and the line to read next.
+    pub fn batch(self, max_lines: i64, end: i64) -> (Vec<u8>, i64) {
+        let next = if self.n == max_lines as u64 || self.buf.len() >= self.max_bytes { self.last + 1 } else { end };
+        (self.buf, next)
+    }
+
+    /// An entry bundle of statements `first .. first + count`, or how many the database holds.
+    pub fn bundle(self, first: u64, count: u64) -> Result<Vec<u8>, String> {
+        if self.n != count {
+            return Err(format!("the database holds {} of statements {first}..{} of this log", self.n, first + count));
+        }
+        Ok(self.buf)
+    }
+}
+
 pub trait Backend: Send {
     /// Starts a write transaction in which no one else appends to `logs` (database ids).
     fn begin(&mut self, logs: &[i64]) -> Result<(), String>;

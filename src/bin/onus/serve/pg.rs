@@ -15,7 +15,7 @@
 //!   `now()`; no advisory locks, LISTEN/NOTIFY, sequences or extensions, so that
 //!   CockroachDB and YugabyteDB run it too (docs/SERVE.md says what was checked).
 
-use super::backend::{Backend, Reader};
+use super::backend::{Backend, Lines, Reader};
 use super::store::{self, LogRow, StoredRow};
 use onus::statement::{self, Hash, Id};
 use postgres::{Client, NoTls};
@@ -392,16 +392,12 @@ impl Backend for Pg {
 }
 
 fn bundle(c: &mut Client, log: i64, first: u64, count: u64) -> Result<Vec<u8>, String> {
-    let rows = c.query("SELECT line FROM lines WHERE log = $1 AND idx >= $2 AND idx < $3 ORDER BY idx", &[&log, &(first as i64), &((first + count) as i64)]).map_err(pg)?;
-    if rows.len() as u64 != count {
-        return Err(format!("the database holds {} of statements {first}..{} of this log", rows.len(), first + count));
-    }
-    let mut buf = Vec::new();
+    let rows = c.query("SELECT idx, line FROM lines WHERE log = $1 AND idx >= $2 AND idx < $3 ORDER BY idx", &[&log, &(first as i64), &((first + count) as i64)]).map_err(pg)?;
+    let mut lines = Lines::new(first as i64, usize::MAX);
     for r in &rows {
-        buf.extend_from_slice(r.get::<_, &str>(0).as_bytes());
-        buf.push(b'\n');
+        lines.push(r.get(0), r.get::<_, &str>(1).as_bytes());
     }
-    Ok(buf)
+    lines.bundle(first, count)
 }
 
 /// A read connection for the HTTP handlers.
@@ -425,19 +421,13 @@ impl PgReader {
 impl Reader for PgReader {
     fn trace_batch(&mut self, log: i64, from: i64, end: i64, max_lines: i64, max_bytes: usize) -> Result<(Vec<u8>, i64), String> {
         let rows = self.client()?.query("SELECT seq, line FROM lines WHERE log = $1 AND seq >= $2 AND seq < $3 ORDER BY seq LIMIT $4", &[&log, &from, &end, &max_lines]).map_err(pg)?;
-        let mut buf = Vec::new();
-        let (mut n, mut last) = (0, from - 1);
+        let mut lines = Lines::new(from, max_bytes);
         for r in &rows {
-            last = r.get(0);
-            buf.extend_from_slice(r.get::<_, &str>(1).as_bytes());
-            buf.push(b'\n');
-            n += 1;
-            if buf.len() >= max_bytes {
+            if !lines.push(r.get(0), r.get::<_, &str>(1).as_bytes()) {
                 break;
             }
         }
-        let next = if n == max_lines || buf.len() >= max_bytes { last + 1 } else { end };
-        Ok((buf, next))
+        Ok(lines.batch(max_lines, end))
     }
     fn statement_line(&mut self, log: i64, idx: u64) -> Result<Option<String>, String> {
         let row = self.client()?.query_opt("SELECT line FROM lines WHERE log = $1 AND idx = $2", &[&log, &(idx as i64)]).map_err(pg)?;

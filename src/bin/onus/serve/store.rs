@@ -6,6 +6,7 @@
 //! commit), and every write in a `BEGIN IMMEDIATE` transaction so that the
 //! server and `onus poll create` never interleave.
 
+use super::backend::Lines;
 use onus::json::Json;
 use onus::{merkle, note};
 use onus::statement::{self, Draft, Hash, Id, Key};
@@ -231,36 +232,24 @@ pub fn next_positions(conn: &Connection, log: i64) -> Result<(i64, u64), String>
 pub fn trace_batch(conn: &Connection, log: i64, from: i64, end: i64, max_lines: i64, max_bytes: usize) -> Result<(Vec<u8>, i64), String> {
     let mut st = conn.prepare_cached("SELECT seq, line FROM lines WHERE log = ?1 AND seq >= ?2 AND seq < ?3 ORDER BY seq LIMIT ?4").map_err(sql)?;
     let mut rows = st.query(params![log, from, end, max_lines]).map_err(sql)?;
-    let mut buf = Vec::new();
-    let (mut n, mut last) = (0, from - 1);
+    let mut lines = Lines::new(from, max_bytes);
     while let Some(row) = rows.next().map_err(sql)? {
-        last = row.get(0).map_err(sql)?;
-        buf.extend_from_slice(row.get_ref(1).map_err(sql)?.as_bytes().map_err(|e| e.to_string())?);
-        buf.push(b'\n');
-        n += 1;
-        if buf.len() >= max_bytes {
+        if !lines.push(row.get(0).map_err(sql)?, row.get_ref(1).map_err(sql)?.as_bytes().map_err(|e| e.to_string())?) {
             break;
         }
     }
-    let next = if n == max_lines || buf.len() >= max_bytes { last + 1 } else { end };
-    Ok((buf, next))
+    Ok(lines.batch(max_lines, end))
 }
 
 /// Statements `first .. first + count` of a log as an entry bundle (FORMAT.md section 8).
 pub fn bundle(conn: &Connection, log: i64, first: u64, count: u64) -> Result<Vec<u8>, String> {
-    let mut st = conn.prepare_cached("SELECT line FROM lines WHERE log = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx").map_err(sql)?;
+    let mut st = conn.prepare_cached("SELECT idx, line FROM lines WHERE log = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx").map_err(sql)?;
     let mut rows = st.query(params![log, first as i64, (first + count) as i64]).map_err(sql)?;
-    let mut buf = Vec::new();
-    let mut n = 0;
+    let mut lines = Lines::new(first as i64, usize::MAX);
     while let Some(row) = rows.next().map_err(sql)? {
-        buf.extend_from_slice(row.get_ref(0).map_err(sql)?.as_bytes().map_err(|e| e.to_string())?);
-        buf.push(b'\n');
-        n += 1;
+        lines.push(row.get(0).map_err(sql)?, row.get_ref(1).map_err(sql)?.as_bytes().map_err(|e| e.to_string())?);
     }
-    if n != count {
-        return Err(format!("the database holds {n} of statements {first}..{} of this log", first + count));
-    }
-    Ok(buf)
+    lines.bundle(first, count)
 }
 
 /// The statement line at index `idx` of a log.
