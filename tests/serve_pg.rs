@@ -318,6 +318,41 @@ fn two_frontends_sequence_one_log_and_publish_its_tiles() {
     println!("two frontends: 480 ballots over 8 clients, indexes 2..482 contiguous; both traces equal and verified; tiles in the store verified and fsck clean");
 }
 
+/// Two frontends on a fresh database with tiles in a folder, 8 clients posting
+/// ballots to both, and `warm` of them acknowledged: where each crash test starts.
+struct UnderLoad {
+    dir: PathBuf,
+    db: String,
+    tiles: PathBuf,
+    a: Server,
+    b: Server,
+    key: statement::Key,
+    vkey: String,
+    load: Load,
+}
+
+fn under_load(name: &str, extra: &[&str], warm: usize) -> UnderLoad {
+    let dir = tmpdir(&format!("pg-{name}"));
+    let db = fresh_db(name);
+    let tiles = dir.join("tiles");
+    let tiles_s = tiles.to_str().unwrap().to_string();
+    let (a, b) = two_frontends(&dir, &db, &tiles_s, extra);
+    let poll = poll_id(&a, "polls", 0);
+    let key = log_key(&a, "polls");
+    let vkey = vkey_of(&a);
+    let load = Load::start(vec![a.base.clone(), b.base.clone()], poll, 8, 100_000, 0);
+    load.wait_for(warm, 120);
+    UnderLoad { dir, db, tiles, a, b, key, vkey, load }
+}
+
+/// A reader's view of the store before a crash (its state file), once the store has a checkpoint.
+fn reader_before_the_crash(u: &UnderLoad) -> PathBuf {
+    eventually(30, "a checkpoint in the store", || u.tiles.join("polls/checkpoint").exists().then_some(()));
+    let state = u.dir.join("reader.state");
+    store_checks(&u.tiles, &u.vkey, &state);
+    state
+}
+
 /// The frontend that seals, found by the lease's holder (host:pid:random).
 fn sealer_pid(db: &str) -> u32 {
     let mut c = postgres::Client::connect(db, postgres::NoTls).unwrap();
@@ -328,20 +363,10 @@ fn sealer_pid(db: &str) -> u32 {
 #[test]
 fn the_sealer_is_killed_mid_load_and_another_frontend_takes_over() {
     let _turn = turn();
-    let dir = tmpdir("pg-takeover");
-    let db = fresh_db("takeover");
-    let tiles = dir.join("tiles");
-    let tiles_s = tiles.to_str().unwrap().to_string();
-    let (a, b) = two_frontends(&dir, &db, &tiles_s, &[]);
-    let poll = poll_id(&a, "polls", 0);
-    let key = log_key(&a, "polls");
-    let vkey = vkey_of(&a);
-    let load = Load::start(vec![a.base.clone(), b.base.clone()], poll, 8, 100_000, 0);
-    load.wait_for(500, 120);
+    let u = under_load("takeover", &[], 500);
     // A reader sees the store before the kill; afterwards it must see a consistent extension.
-    eventually(30, "a checkpoint in the store", || tiles.join("polls/checkpoint").exists().then_some(()));
-    let state = dir.join("reader.state");
-    store_checks(&tiles, &vkey, &state);
+    let state = reader_before_the_crash(&u);
+    let UnderLoad { db, tiles, a, b, key, vkey, load, .. } = u;
 
     let pid = sealer_pid(&db);
     let (mut sealer, survivor) = if pid == a.child.id() { (a, b) } else { (b, a) };
@@ -415,19 +440,9 @@ fn restart_postgres() {
 #[test]
 fn postgres_is_killed_mid_load_and_restarted() {
     let _turn = turn();
-    let dir = tmpdir("pg-crash");
-    let db = fresh_db("crash");
-    let tiles = dir.join("tiles");
-    let tiles_s = tiles.to_str().unwrap().to_string();
-    let (a, b) = two_frontends(&dir, &db, &tiles_s, &[]);
-    let poll = poll_id(&a, "polls", 0);
-    let key = log_key(&a, "polls");
-    let vkey = vkey_of(&a);
-    let load = Load::start(vec![a.base.clone(), b.base.clone()], poll, 8, 100_000, 0);
-    load.wait_for(500, 120);
-    eventually(30, "a checkpoint in the store", || tiles.join("polls/checkpoint").exists().then_some(()));
-    let state = dir.join("reader.state");
-    store_checks(&tiles, &vkey, &state);
+    let u = under_load("crash", &[], 500);
+    let state = reader_before_the_crash(&u);
+    let UnderLoad { tiles, a, b, key, vkey, load, .. } = u;
 
     let pid = postmaster_pid();
     let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
@@ -603,17 +618,8 @@ fn mid_publication(s: &Server) -> u64 {
 #[test]
 fn a_frontend_and_then_the_sealer_mid_publication_are_killed() {
     let _turn = turn();
-    let dir = tmpdir("pg-midpublish");
-    let db = fresh_db("midpublish");
-    let tiles = dir.join("tiles");
-    let tiles_s = tiles.to_str().unwrap().to_string();
     // The sealer pauses 3 s between a publication's tiles and its checkpoint.
-    let (a, b) = two_frontends(&dir, &db, &tiles_s, &["--test-publish-pause-ms", "3000"]);
-    let poll = poll_id(&a, "polls", 0);
-    let key = log_key(&a, "polls");
-    let vkey = vkey_of(&a);
-    let load = Load::start(vec![a.base.clone(), b.base.clone()], poll, 8, 100_000, 0);
-    load.wait_for(300, 120);
+    let UnderLoad { dir, db, tiles, a, b, key, vkey, load } = under_load("midpublish", &["--test-publish-pause-ms", "3000"], 300);
     let pid = sealer_pid(&db);
     let (mut sealer, mut other) = if pid == a.child.id() { (a, b) } else { (b, a) };
     // First the frontend that does not seal, mid-load: its clients go to the sealer.
@@ -638,7 +644,7 @@ fn a_frontend_and_then_the_sealer_mid_publication_are_killed() {
     let dc = dir.join("c");
     std::fs::create_dir_all(&dc).unwrap();
     std::fs::copy(dir.join("a/polls.key"), dc.join("polls.key")).unwrap();
-    let c = Server::start(&dc, &flags(&db, &tiles_s, &[]));
+    let c = Server::start(&dc, &flags(&db, tiles.to_str().unwrap(), &[]));
     let last = 2 + acked.len() as u64;
     let (trace, _) = verified_trace(&c.base, key, last);
     all_acknowledged_present(&trace, &acked);
