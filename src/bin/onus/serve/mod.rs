@@ -492,27 +492,30 @@ fn holder_name() -> String {
     format!("{host}:{}:{}", std::process::id(), hex::encode(r))
 }
 
-/// The writer's and the publisher's connections, the readers', and the state as stored.
-/// One more connection to the store, for a thread of its own.
+/// How long a sealer's lease lasts (`--lease-ms`, at least 100 ms).
+fn lease(args: &ServeArgs) -> Duration {
+    Duration::from_millis(args.lease_ms.max(100))
+}
+
+/// One more connection to the store, for a thread of its own (the publisher,
+/// the witnessing sealer), once the store exists.
 fn open_backend(args: &ServeArgs, holder: &str) -> Result<Box<dyn backend::Backend>, String> {
     Ok(match &args.db {
-        Some(url) => Box::new(pg::Pg::new(url, pg::connect(url)?, holder.to_string(), Duration::from_millis(args.lease_ms.max(100)))),
+        Some(url) => Box::new(pg::Pg::new(url, pg::connect(url)?, holder.to_string(), lease(args))),
         None => Box::new(backend::Sqlite::new(store::open(&args.data)?)?),
     })
 }
 
-/// The publisher's connection only with `--tiles`.
+/// The writer's connection, the publisher's (only with `--tiles`) and the readers'.
 type Opened = (Box<dyn backend::Backend>, Option<Box<dyn backend::Backend>>, http::Readers);
 
+/// Opens the store (creating it and the default log on a first start) and its connections.
 fn open_store(args: &ServeArgs, holder: &str) -> Result<Opened, String> {
     let publishing = args.tiles.is_some();
     let Some(url) = &args.db else {
         let mut conn = store::open(&args.data)?;
         ensure_default(&mut conn, &args.data, &args.origin)?;
-        let publisher = match publishing {
-            true => Some(Box::new(backend::Sqlite::new(store::open(&args.data)?)?) as Box<dyn backend::Backend>),
-            false => None,
-        };
+        let publisher = publishing.then(|| open_backend(args, holder)).transpose()?;
         return Ok((Box::new(backend::Sqlite::new(conn)?), publisher, http::Readers::sqlite(&args.data, args.readers)));
     };
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
@@ -529,12 +532,8 @@ fn open_store(args: &ServeArgs, holder: &str) -> Result<Opened, String> {
         eprintln!("onus serve: first start of {}: created log {DEFAULT_LOG} ({origin}) with the example poll, closing {}", pg::redacted(url), format_time(closes));
         eprintln!("onus serve: the log key is {}: copy it into the --data of every other frontend that may seal", args.data.join(format!("{DEFAULT_LOG}.key")).display());
     }
-    let lease = Duration::from_millis(args.lease_ms.max(100));
-    let publisher = match publishing {
-        true => Some(Box::new(pg::Pg::new(url, pg::connect(url)?, holder.to_string(), lease)) as Box<dyn backend::Backend>),
-        false => None,
-    };
-    Ok((Box::new(pg::Pg::new(url, client, holder.to_string(), lease)), publisher, http::Readers::postgres(url, args.readers)))
+    let publisher = publishing.then(|| open_backend(args, holder)).transpose()?;
+    Ok((Box::new(pg::Pg::new(url, client, holder.to_string(), lease(args))), publisher, http::Readers::postgres(url, args.readers)))
 }
 
 pub fn serve(args: ServeArgs) -> Result<(), String> {

@@ -128,14 +128,33 @@ impl Source {
 impl Subtrees for Source {
     type Error = ();
     fn subtree(&mut self, height: u32, index: u64) -> Result<Hash, ()> {
+        InMemory { first: self.first, leaves: &self.leaves, blocks: &self.blocks }.subtree(height, index)
+    }
+}
+
+/// Perfect subtrees from a log's leaves and 256-leaf block roots in memory,
+/// from leaf `first` on (the whole log: [`InMemory::of`]).
+pub struct InMemory<'a> {
+    pub first: u64,
+    pub leaves: &'a [Hash],
+    pub blocks: &'a [Hash],
+}
+
+impl<'a> InMemory<'a> {
+    pub fn of(log: &'a super::state::LogState) -> InMemory<'a> {
+        InMemory { first: 0, leaves: &log.leaves, blocks: &log.blocks }
+    }
+}
+
+impl Subtrees for InMemory<'_> {
+    type Error = ();
+    fn subtree(&mut self, height: u32, index: u64) -> Result<Hash, ()> {
         let w = 1u64 << height;
-        let start = (index * w).checked_sub(self.first).ok_or(())?;
+        let start = index.checked_mul(w).and_then(|s| s.checked_sub(self.first)).ok_or(())?;
         if height < TILE_HEIGHT {
-            let s = self.leaves.get(start as usize..(start + w) as usize).ok_or(())?;
-            return Ok(merkle::perfect_root(s));
+            return self.leaves.get(start as usize..(start + w) as usize).map(merkle::perfect_root).ok_or(());
         }
-        let per = w / TILE_WIDTH;
-        let s = self.blocks.get((start / TILE_WIDTH) as usize..((start / TILE_WIDTH) + per) as usize).ok_or(())?;
-        Ok(merkle::perfect_root(s))
+        let (b, per) = (start / TILE_WIDTH, w / TILE_WIDTH);
+        self.blocks.get(b as usize..(b + per) as usize).map(merkle::perfect_root).ok_or(())
     }
 }

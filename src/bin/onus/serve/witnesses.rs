@@ -12,13 +12,12 @@
 //! and once when it is back.
 
 use super::backend::Backend;
-use super::state::{LogState, State};
+use super::state::State;
 use super::store;
 pub use crate::witness_client::WitnessClient;
 use onus::cosignature::WitnessKey;
-use onus::merkle::{self, Subtrees};
+use onus::merkle;
 use onus::note;
-use onus::statement::Hash;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -40,23 +39,6 @@ pub fn policy_text(log_vkey: &str, witnesses: &[(String, WitnessKey)]) -> String
         _ => t.push_str(&format!("group all-witnesses all {}\nquorum all-witnesses\n", names.join(" "))),
     }
     t
-}
-
-/// A log's perfect subtrees from the leaves and 256-leaf blocks in memory (for proofs).
-struct InMemory<'a>(&'a LogState);
-
-impl Subtrees for InMemory<'_> {
-    type Error = ();
-    fn subtree(&mut self, height: u32, index: u64) -> Result<Hash, ()> {
-        let w = 1u64 << height;
-        let start = index.checked_mul(w).ok_or(())?;
-        if height < onus::tiles::TILE_HEIGHT {
-            return self.0.leaves.get(start as usize..(start + w) as usize).map(merkle::perfect_root).ok_or(());
-        }
-        let per = w / onus::tiles::TILE_WIDTH;
-        let b = start / onus::tiles::TILE_WIDTH;
-        self.0.blocks.get(b as usize..(b + per) as usize).map(merkle::perfect_root).ok_or(())
-    }
 }
 
 pub struct Sealer {
@@ -122,7 +104,7 @@ impl Sealer {
         let proof = |old: u64| {
             let s = shared.read().expect("state lock");
             let log = s.logs.iter().find(|l| l.db_id == db_id).expect("a known log");
-            merkle::consistency_proof_of(old, size, &mut InMemory(log)).expect("the leaves and blocks are in memory")
+            merkle::consistency_proof_of(old, size, &mut super::tiles::InMemory::of(log)).expect("the leaves and blocks are in memory")
         };
         let mut lines = Vec::new();
         for w in &mut self.witnesses {
