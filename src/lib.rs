@@ -31,7 +31,12 @@ pub mod demo;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 
-#[cfg(target_arch = "wasm32")]
+/// OpenGradient's TEE receipts and settlement batches (docs/OPENGRADIENT.md).
+#[cfg(feature = "og")]
+pub mod og;
+
+/// The main wasm module's bindings; the OpenGradient module has its own (`og::wasm`).
+#[cfg(all(target_arch = "wasm32", feature = "page"))]
 pub mod wasm;
 
 pub use report::{Code, Finding, Report, Severity, Status};

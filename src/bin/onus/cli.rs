@@ -119,6 +119,12 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::serve::LogCommand,
     },
+    /// OpenGradient's own artefacts: TEE receipts and settlement batch dumps (docs/OPENGRADIENT.md).
+    #[cfg(feature = "og")]
+    Og {
+        #[command(subcommand)]
+        command: crate::commands::og::OgCommand,
+    },
     /// A witness of Onus logs (C2SP tlog-witness with BLAKE3 proofs): cosigns checkpoints that extend what it saw.
     #[cfg(feature = "serve")]
     Witness {

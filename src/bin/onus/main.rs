@@ -53,6 +53,8 @@ fn run(cmd: Command) -> Result<u8, Fail> {
         Command::VerifyFork { file, policy, json } => fork::verify_fork(&file, policy.as_deref(), json),
         Command::Fsck { log, key } => fsck::fsck(&log, key.as_deref()),
         Command::Prove { index, trace } => author::prove(index, &trace),
+        #[cfg(feature = "og")]
+        Command::Og { command } => og::command(command),
         #[cfg(feature = "demo")]
         Command::Demo { statements, seed, out } => demo::demo(statements, seed, out),
         #[cfg(feature = "serve")]
