@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-30}"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
-for target in line note receipt; do
+for target in line note receipt og_dump og_sse; do
   mkdir -p "corpus/$target"
   cp -n regressions/$target/* "corpus/$target/" 2>/dev/null || true
   # cargo-fuzz needs nightly-only flags; RUSTC_BOOTSTRAP lets the stable toolchain accept them.

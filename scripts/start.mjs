@@ -147,6 +147,11 @@ the trust policy that requires it:
 
   ${ready.url}/?log=demo-log/&policy=demo.policy
 
+A settlement batch of OpenGradient (six TEE-signed inferences, checked against
+the TEE registry and the root settled on chain; no chain node is asked):
+
+  ${ready.url}/?og=samples/opengradient/batch-six.json&registry=samples/opengradient/registry.json&root=0x48c6931d9c84416c8bc9a43796539ca7261d90fdb2fba36129756a8d561eb0d5
+
 Vote in the example poll (every browser recounts the ballots itself):
 
   ${polls?.widgets[0] ?? `${ready.url}/poll.html?log=/logs/polls`}

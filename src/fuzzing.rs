@@ -27,3 +27,18 @@ pub fn receipt(data: &[u8]) {
     let _ = receipt::verify_receipt(data, None);
     let _ = receipt::verify_receipt(data, Some(&crate::types::Key([7; 32])));
 }
+
+/// The OpenGradient batch dump reader and checks on arbitrary bytes (as FILE, with and without a root).
+#[cfg(feature = "og")]
+pub fn og_dump(data: &[u8]) {
+    let _ = crate::og::verify(&crate::og::Inputs { file: data, ..Default::default() });
+    let _ = crate::og::verify(&crate::og::Inputs { file: data, root: Some("00".repeat(32).as_str()), ..Default::default() });
+}
+
+/// The SSE capture reader on arbitrary text, and the whole check of it.
+#[cfg(feature = "og")]
+pub fn og_sse(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let _ = crate::og::sse::parse(text);
+    let _ = crate::og::verify(&crate::og::Inputs { file: data, ..Default::default() });
+}

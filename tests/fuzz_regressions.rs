@@ -26,3 +26,13 @@ fn note_inputs() {
 fn receipt_inputs() {
     replay("receipt", onus::fuzzing::receipt);
 }
+#[cfg(feature = "og")]
+#[test]
+fn og_dump_inputs() {
+    replay("og_dump", onus::fuzzing::og_dump);
+}
+#[cfg(feature = "og")]
+#[test]
+fn og_sse_inputs() {
+    replay("og_sse", onus::fuzzing::og_sse);
+}

@@ -115,6 +115,28 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    pub const ALL: [Verdict; 6] = [Verdict::Valid, Verdict::Invalid, Verdict::UnknownKey, Verdict::Placeholder, Verdict::HashOnly, Verdict::LegacyValid];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Valid => "valid",
+            Verdict::Invalid => "invalid",
+            Verdict::UnknownKey => "unknown-key",
+            Verdict::Placeholder => "placeholder",
+            Verdict::HashOnly => "hash-only",
+            Verdict::LegacyValid => "legacy-valid",
+        }
+    }
+    /// What the verdict means, in words a reader of the page understands.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Verdict::Valid => "The TEE's signature verifies with its registered key.",
+            Verdict::Invalid => "The signature does not verify (or the item cannot be read): it was changed after signing, or this TEE did not sign it.",
+            Verdict::UnknownKey => "Not checked: no key for this TEE was given (add a registry export that lists it).",
+            Verdict::Placeholder => "A placeholder was settled instead of a signed receipt: nothing vouches for it.",
+            Verdict::HashOnly => "A legacy leaf: only its inclusion in the tree can be checked (no key, no timestamp).",
+            Verdict::LegacyValid => "Signed with the older gateway's scheme, and the signature verifies.",
+        }
+    }
     /// Could not be checked: the status is at best incomplete.
     pub fn unchecked(self) -> bool {
         matches!(self, Verdict::UnknownKey | Verdict::Placeholder | Verdict::HashOnly)
@@ -208,6 +230,10 @@ pub struct Report {
     pub checked: usize,
     pub accountability: Accountability,
     pub incidents: Vec<Incident>,
+    /// The verdict in a sentence: what was checked and what it means.
+    pub summary: String,
+    /// What each verdict that occurs means (verdict -> sentence).
+    pub verdicts: std::collections::BTreeMap<&'static str, &'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub receipt: Option<ReceiptDetail>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -225,6 +251,8 @@ impl Report {
             checked: 0,
             accountability: Accountability::default(),
             incidents: Vec::new(),
+            summary: String::new(),
+            verdicts: Default::default(),
             receipt: None,
             batch: None,
         }
@@ -251,9 +279,9 @@ impl Report {
             let (verdict, blame) = (item.signature, item.tee_id);
             let code = self.findings.iter().find(|f| f.item == Some(i) && f.severity == Severity::Error).map(|f| f.code);
             match verdict {
-                Verdict::Invalid if code == Some(Code::LeafMalformed.as_str()) => self.incident(Code::LeafMalformed, Some(i), blame, format!("item {i} cannot be read as a leaf of its encoding")),
-                Verdict::Invalid => self.incident(Code::SignatureInvalid, Some(i), blame, format!("item {i}: the signature does not verify")),
-                Verdict::Placeholder => self.incident(Code::LeafPlaceholder, Some(i), blame, format!("item {i}: a placeholder was settled, not a signed receipt")),
+                Verdict::Invalid if code == Some(Code::LeafMalformed.as_str()) => self.incident(Code::LeafMalformed, Some(i), blame, "it cannot be read as a leaf of its encoding".to_string()),
+                Verdict::Invalid => self.incident(Code::SignatureInvalid, Some(i), blame, "its signature does not verify".to_string()),
+                Verdict::Placeholder => self.incident(Code::LeafPlaceholder, Some(i), blame, "a placeholder was settled, not a signed receipt".to_string()),
                 _ => {}
             }
         }
@@ -270,5 +298,21 @@ impl Report {
         } else {
             Status::Verified
         };
+        self.verdicts = self.items.iter().map(|i| (i.signature.as_str(), i.signature.meaning())).collect();
+        self.summary = self.summarise();
+    }
+
+    fn summarise(&self) -> String {
+        let n = self.items.len();
+        let errors = self.findings.iter().filter(|f| f.severity == Severity::Error).count();
+        let unchecked = self.items.iter().filter(|i| i.signature.unchecked()).count();
+        match (self.kind, self.status) {
+            (Kind::Receipt, Status::Verified) => "The TEE's signature verifies, and everything shown hashes to what it signed.".into(),
+            (Kind::Receipt, Status::Incomplete) => "The receipt is well formed, but its signature could not be checked: no key for its TEE was given.".into(),
+            (Kind::Receipt, Status::Failed) => format!("Do not trust this answer: {errors} {} (listed below).", if errors == 1 { "check failed" } else { "checks failed" }),
+            (Kind::Batch, Status::Verified) => format!("All {n} items are signed by their TEEs, and the tree hashes to {}.", if self.batch.as_ref().is_some_and(|b| b.root_matches == Some(true)) { "the root settled on chain" } else { "its root (no on-chain root was given to compare)" }),
+            (Kind::Batch, Status::Incomplete) => format!("The tree holds together, but {unchecked} of {n} items could not be checked (no key, a placeholder, or a legacy leaf); {} checked.", self.checked),
+            (Kind::Batch, Status::Failed) => format!("Do not trust this batch: {errors} {} (listed below).", if errors == 1 { "check failed" } else { "checks failed" }),
+        }
     }
 }

@@ -7,25 +7,32 @@
 import { lastPanic } from '../pkg/onus.js';
 import { withKind } from './rpc.js';
 
-let spent = false;
-
-/** Runs `fn` (a wasm call); a trap becomes an Error of kind 'panic' or 'memory'. */
-export function guard(fn) {
-  if (spent) throw withKind(new Error('The verifier stopped after an internal error.'), 'panic');
-  try {
-    return fn();
-  } catch (e) {
-    const trap = trapError(e);
-    if (!trap) throw e;
-    spent = true;
-    throw trap;
-  }
+/**
+ * A guard for one wasm module: `panicMessage()` asks the module for Rust's
+ * panic message (empty when there is none, or when the module has no hook).
+ */
+export function makeGuard(panicMessage) {
+  let spent = false;
+  return (fn) => {
+    if (spent) throw withKind(new Error('The verifier stopped after an internal error.'), 'panic');
+    try {
+      return fn();
+    } catch (e) {
+      const trap = trapError(e, panicMessage);
+      if (!trap) throw e;
+      spent = true;
+      throw trap;
+    }
+  };
 }
 
-function trapError(e) {
+/** Runs `fn` (a call into the main module); a trap becomes an Error of kind 'panic' or 'memory'. */
+export const guard = makeGuard(lastPanic);
+
+function trapError(e, panicMessage) {
   if (e instanceof WebAssembly.RuntimeError) {
     let msg = '';
-    try { msg = lastPanic(); } catch { /* too broken to ask */ }
+    try { msg = panicMessage(); } catch { /* too broken to ask */ }
     return msg ? withKind(new Error(msg), 'panic') : outOfMemory(e);
   }
   if (e instanceof RangeError && /memory|allocation/i.test(e.message)) return outOfMemory(e);

@@ -31,6 +31,7 @@ import { renderFindings } from './views/findings.js';
 import { Explorer } from './views/explorer.js';
 import { wireArtifactTool } from './tools/artifact.js';
 import { wireReceiptTool } from './tools/receipt.js';
+import { createOg, looksLikeOg } from './og.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -50,6 +51,12 @@ let run = null;
 let receipts = null;
 /** The report on screen and what the views look up in it (page/context.js). */
 let shown = { report: null, ...reportContext(null) };
+/** OpenGradient receipts and batches (page/og.js): their own worker, started when one is opened. */
+const og = createOg({
+  beginRun: () => { run?.ctrl.abort(); run = null; resetResults(); $('load').hidden = true; $('sourcebar').hidden = true; },
+  setStatus: (s) => setStatus(s),
+  onAnother: () => showLoad(),
+});
 
 const explorer = new Explorer({
   list: $('vlist'), detail: $('detail'), searchForm: $('search-form'), searchInput: $('search-input'),
@@ -94,7 +101,8 @@ async function main() {
   wireSourceBar();
   wireArtifactTool($('artifact'), { committingTo: verifier.committingTo, who: (key) => shown.who(key), openStatement });
   receipts = wireReceiptTool($('receipt'), { receipt: verifier.receipt, pinned, keys: rememberedKeys, nameOf: (key) => shown.nameOf(key) });
-  wireIntake({ onTrace: startVerify, onReceipt: receipts.checkText });
+  og.wire();
+  wireIntake({ onTrace: routeSource, onReceipt: receipts.checkText });
   showPinnedKey();
   const policy = (params.get('policy') || '').trim();
   if (policy) {
@@ -111,6 +119,7 @@ async function main() {
       return;
     }
   }
+  if (params.get('og')) { og.checkAddress(params); return; }
   const trace = params.get('trace');
   const log = params.get('log');
   const index = params.get('index');
@@ -145,6 +154,15 @@ function showPinnedKey() {
 }
 
 // ---------------------------------------------------------------- one verification
+
+/** A file or pasted text is recognised by content: OpenGradient's go to page/og.js, the rest are traces. */
+async function routeSource(src) {
+  if (src.kind === 'blob' && looksLikeOg(await src.blob.slice(0, 1 << 20).text())) {
+    og.checkBlob(src.blob, src.label);
+    return;
+  }
+  startVerify(src);
+}
 
 /** Checks `src` (page/sources.js), replacing any verification under way. */
 function startVerify(src, { known } = {}) {
@@ -268,7 +286,9 @@ function resetResults() {
   shown = { report: null, ...reportContext(null) };
   window.onusReport = undefined;
   window.onusSince = undefined;
-  for (const id of ['error', 'accountability', 'votes', 'findings', 'explorer', 'progress']) $(id).hidden = true;
+  window.onusOgReport = undefined;
+  delete document.documentElement.dataset.onusKind;
+  for (const id of ['og', 'error', 'accountability', 'votes', 'findings', 'explorer', 'progress']) $(id).hidden = true;
   clear($('verdict'));
   clear($('banners'));
   clear($('error'));
