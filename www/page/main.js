@@ -157,6 +157,8 @@ function showPinnedKey() {
 
 /** A file or pasted text is recognised by content: OpenGradient's go to page/og.js, the rest are traces. */
 async function routeSource(src) {
+  // The status says "running" from the moment a source is given, before the sniff reads its start.
+  setStatus('running');
   if (src.kind === 'blob' && looksLikeOg(await src.blob.slice(0, 1 << 20).text())) {
     og.checkBlob(src.blob, src.label);
     return;
