@@ -315,3 +315,117 @@ fn an_sse_capture_ending_in_an_error_is_malformed() {
     let r = og::verify(&Inputs { file: &read("legacy-receipt.json"), key: Some(&read("key-a.pem")), ..Inputs::default() }).unwrap();
     assert!(codes(&r).contains(&("og.signature.invalid", Some(0))), "{:?}", codes(&r));
 }
+
+/// A case's FILE and options, as the CLI would read them.
+struct Owned {
+    file: Vec<u8>,
+    registry: Option<Vec<u8>>,
+    key: Option<Vec<u8>>,
+    request: Option<Vec<u8>>,
+    root: Option<String>,
+}
+
+impl Owned {
+    fn of(case: &str) -> Owned {
+        let args: Vec<String> = serde_json::from_slice(&read(&format!("{case}.args.json"))).unwrap();
+        let mut o = Owned { file: read(&input_file(case)), registry: None, key: None, request: None, root: None };
+        for pair in args.chunks(2) {
+            match pair[0].as_str() {
+                "--registry" => o.registry = Some(read(&pair[1])),
+                "--key" => o.key = Some(read(&pair[1])),
+                "--request" => o.request = Some(read(&pair[1])),
+                "--root" => o.root = Some(pair[1].clone()),
+                other => panic!("{case}: option {other}"),
+            }
+        }
+        o
+    }
+    fn inputs(&self) -> Inputs<'_> {
+        Inputs { file: &self.file, registry: self.registry.as_deref(), key: self.key.as_deref(), request: self.request.as_deref(), root: self.root.as_deref() }
+    }
+}
+
+/// What the page's worker does with WebCrypto, done here with the rsa crate
+/// from the packed bytes alone: one answer byte per request.
+fn answer_packed(keys: &[u8], requests: &[u8]) -> Vec<u8> {
+    fn take<'a>(b: &mut &'a [u8], n: usize) -> &'a [u8] {
+        let (head, rest) = b.split_at(n);
+        *b = rest;
+        head
+    }
+    fn u32le(b: &mut &[u8]) -> usize {
+        u32::from_le_bytes(take(b, 4).try_into().unwrap()) as usize
+    }
+    let mut k = keys;
+    let mut ring = Vec::new();
+    while !k.is_empty() {
+        let n = u32le(&mut k);
+        ring.push(og::keys::parse_der(take(&mut k, n)).expect("a packed key is an SPKI"));
+    }
+    let mut r = requests;
+    let mut answers = Vec::new();
+    while !r.is_empty() {
+        let key = &ring[u32le(&mut r)];
+        let salt = u32le(&mut r);
+        let n = u32le(&mut r);
+        let message = take(&mut r, n);
+        let n = u32le(&mut r);
+        let signature = take(&mut r, n);
+        answers.push(u8::from(key.verify_pss(message, signature, salt) == og::keys::Signature::Valid));
+    }
+    answers
+}
+
+#[test]
+fn the_pages_two_passes_give_the_clis_report() {
+    for case in cases() {
+        let o = Owned::of(&case);
+        let plain = serde_json::to_value(og::verify(&o.inputs()).unwrap()).unwrap();
+        let mut asked = og::pss::Recorder::default();
+        og::verify_with(&o.inputs(), &mut asked).unwrap();
+        let has_keys = !asked.is_empty();
+        let valid = plain["items"].as_array().unwrap().iter().any(|i| i["signature"] == "valid" || i["signature"] == "legacy-valid");
+        assert!(has_keys || !valid, "{case}: a valid signature was asked about");
+
+        // Answered from the packed bytes: the same report, and the rsa crate never called.
+        let answers = answer_packed(&asked.pack_keys(), &asked.pack_requests());
+        assert_eq!(answers.len(), asked.len(), "{case}");
+        let mut pss = asked.answered(&answers).unwrap();
+        assert_eq!(serde_json::to_value(og::verify_with(&o.inputs(), &mut pss).unwrap()).unwrap(), plain, "{case}: answered");
+        assert_eq!(pss.fell_back(), 0, "{case}: every check answered");
+
+        // Nothing checked by the page (no WebCrypto): the rsa crate does it all, the same report.
+        let mut pss = asked.answered(&vec![2; asked.len()]).unwrap();
+        assert_eq!(serde_json::to_value(og::verify_with(&o.inputs(), &mut pss).unwrap()).unwrap(), plain, "{case}: not checked");
+        assert_eq!(pss.fell_back(), asked.len(), "{case}: all fell back");
+
+        // The answers are what decides: flipped, every signature checked flips.
+        if has_keys {
+            let flipped: Vec<u8> = answers.iter().map(|a| 1 - a).collect();
+            let mut pss = asked.answered(&flipped).unwrap();
+            let r = serde_json::to_value(og::verify_with(&o.inputs(), &mut pss).unwrap()).unwrap();
+            assert_ne!(r["items"], plain["items"], "{case}: flipped answers change the items");
+            assert!(asked.answered(&answers[1..]).is_err(), "{case}: a short answer list is refused");
+        }
+    }
+}
+
+#[test]
+fn a_legacy_receipt_in_the_page_asks_about_every_registry_key() {
+    let pems = ["key-a.pem", "key-b.pem", "key-legacy.pem"].map(|f| String::from_utf8(read(f)).unwrap());
+    let tees: Vec<Value> = pems.iter().map(|p| serde_json::json!({"tee_id": og::keys::parse_pem(p).unwrap().id.to_string(), "public_key": p, "enabled": true})).collect();
+    let registry = serde_json::to_vec(&serde_json::json!({"chain_id": 10740, "registry": "0x4e72238852f3c918f4E4e57AeC9280dDB0c80248", "tees": tees})).unwrap();
+    let file = read("legacy-receipt.json");
+    let inputs = Inputs { file: &file, registry: Some(&registry), ..Default::default() };
+    let plain = og::verify(&inputs).unwrap();
+    assert_eq!(plain.items[0].signature, og::Verdict::LegacyValid, "{:?}", plain.findings);
+    let mut asked = og::pss::Recorder::default();
+    og::verify_with(&inputs, &mut asked).unwrap();
+    assert_eq!(asked.len(), 3, "one request per registry key");
+    let answers = answer_packed(&asked.pack_keys(), &asked.pack_requests());
+    assert_eq!(answers.iter().filter(|&&a| a == 1).count(), 1, "only the legacy key verifies");
+    let mut pss = asked.answered(&answers).unwrap();
+    let two = og::verify_with(&inputs, &mut pss).unwrap();
+    assert_eq!(serde_json::to_value(&two).unwrap(), serde_json::to_value(&plain).unwrap());
+    assert_eq!(pss.fell_back(), 0);
+}

@@ -4,7 +4,7 @@
 
 use super::enc::{bytes_prefixed, hex32_prefixed, keccak256, unix_seconds, Hash32, TeeId};
 use super::json::Value;
-use super::keys::{KeyRing, Signature, SALT_CURRENT};
+use super::keys::{KeyRing, Pss, Signature, SALT_CURRENT};
 use super::receipt::{msg_hash, Signed};
 use super::report::{BatchDetail, Code, Item, Report, Verdict};
 
@@ -167,7 +167,7 @@ fn read_leaf(encoding: Encoding, value: &Value) -> Result<Leaf, String> {
     }
 }
 
-pub fn check(v: &Value, keys: &KeyRing, expected_root: Option<Hash32>, report: &mut Report) {
+pub fn check(v: &Value, keys: &KeyRing, pss: &mut dyn Pss, expected_root: Option<Hash32>, report: &mut Report) {
     let dump = match read_dump(v) {
         Ok(d) => d,
         Err((code, message)) => return report.add(code, None, message),
@@ -208,7 +208,7 @@ pub fn check(v: &Value, keys: &KeyRing, expected_root: Option<Hash32>, report: &
         detail.root_matches = Some(ok);
     }
     for (i, leaf) in leaves.into_iter().enumerate() {
-        let it = item(i, leaf, keys, report);
+        let it = item(i, leaf, keys, pss, report);
         report.items.push(it);
     }
     debug_assert_eq!(report.items.len(), n);
@@ -269,7 +269,7 @@ fn tree_checks(dump: &Dump, hashes: &[Option<Hash32>], report: &mut Report, deta
 }
 
 /// One item's verdict: placeholder first, then the signature with the key for its tee_id.
-fn item(i: usize, leaf: Option<Leaf>, keys: &KeyRing, report: &mut Report) -> Item {
+fn item(i: usize, leaf: Option<Leaf>, keys: &KeyRing, pss: &mut dyn Pss, report: &mut Report) -> Item {
     let Some(leaf) = leaf else {
         return Item { tee_id: None, input_hash: None, output_hash: None, timestamp: None, signature: Verdict::Invalid };
     };
@@ -294,7 +294,7 @@ fn item(i: usize, leaf: Option<Leaf>, keys: &KeyRing, report: &mut Report) -> It
             }
             let signed = Signed { tee_id, input_hash: input, output_hash: output, timestamp, timestamp_written: super::enc::Written::Integer, signature };
             let msg = msg_hash(&signed);
-            if signed.signature.len() == tee.key.size() && tee.key.verify_pss(&msg.0, &signed.signature, SALT_CURRENT) == Signature::Valid {
+            if signed.signature.len() == tee.key.size() && pss.verify(&tee.key, &msg.0, &signed.signature, SALT_CURRENT) == Signature::Valid {
                 base(Verdict::Valid)
             } else {
                 let why = if signed.signature.len() != tee.key.size() { format!(" (it is {} bytes; the key takes {})", signed.signature.len(), tee.key.size()) } else { String::new() };

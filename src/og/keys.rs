@@ -25,6 +25,7 @@ pub struct TeeKey {
     pub id: TeeId,
     pub bits: usize,
     key: RsaPublicKey,
+    der: std::sync::Arc<[u8]>,
 }
 
 impl TeeKey {
@@ -35,6 +36,10 @@ impl TeeKey {
     /// The legacy scheme's salt: emLen - 34 (PSS.MAX_LENGTH, 222 for RSA-2048; section 4).
     pub fn salt_max(&self) -> usize {
         (self.bits - 1).div_ceil(8) - 34
+    }
+    /// The SubjectPublicKeyInfo DER as given (WebCrypto imports it as `spki`).
+    pub fn der(&self) -> &[u8] {
+        &self.der
     }
     /// RSASSA-PSS (SHA-256, MGF1-SHA-256, trailer 0xBC) over `message`, with exactly `salt` bytes of salt.
     pub fn verify_pss(&self, message: &[u8], signature: &[u8], salt: usize) -> Signature {
@@ -54,6 +59,23 @@ pub enum Signature {
     Invalid,
 }
 
+/// Who does the RSA-PSS arithmetic. Every decision stays in this module; only
+/// the primitive is swappable, because in the page WebCrypto does it about 25
+/// times faster than the rsa crate compiled to wasm (src/og/pss.rs).
+pub trait Pss {
+    /// RSASSA-PSS as [`TeeKey::verify_pss`]: SHA-256, MGF1-SHA-256, exactly `salt` bytes of salt.
+    fn verify(&mut self, key: &TeeKey, message: &[u8], signature: &[u8], salt: usize) -> Signature;
+}
+
+/// The rsa crate (the CLI, and the page's fallback).
+pub struct RsaCrate;
+
+impl Pss for RsaCrate {
+    fn verify(&mut self, key: &TeeKey, message: &[u8], signature: &[u8], salt: usize) -> Signature {
+        key.verify_pss(message, signature, salt)
+    }
+}
+
 /// A PEM `-----BEGIN PUBLIC KEY-----` block holding an RSA SPKI of 2048..8192 bits.
 pub fn parse_pem(text: &str) -> Result<TeeKey, String> {
     let body = text.trim();
@@ -68,7 +90,8 @@ pub fn parse_pem(text: &str) -> Result<TeeKey, String> {
     parse_der(&der)
 }
 
-fn parse_der(der: &[u8]) -> Result<TeeKey, String> {
+/// An RSA SubjectPublicKeyInfo in DER (what a PEM block holds).
+pub fn parse_der(der: &[u8]) -> Result<TeeKey, String> {
     let spki = rsa::pkcs8::spki::SubjectPublicKeyInfoRef::from_der(der)
         .map_err(|e| format!("it is not a SubjectPublicKeyInfo ({e})"))?;
     if spki.algorithm.oid.to_string() != RSA_ENCRYPTION_OID {
@@ -83,7 +106,7 @@ fn parse_der(der: &[u8]) -> Result<TeeKey, String> {
     if !(MIN_BITS..=MAX_BITS).contains(&bits) {
         return Err(format!("its modulus has {bits} bits, outside {MIN_BITS}..{MAX_BITS}"));
     }
-    Ok(TeeKey { id: TeeId(keccak256(der)), bits, key })
+    Ok(TeeKey { id: TeeId(keccak256(der)), bits, key, der: der.into() })
 }
 
 fn key_bits(key: &RsaPublicKey) -> usize {

@@ -11,6 +11,7 @@ pub mod enc;
 pub mod json;
 pub mod keys;
 pub mod legacy;
+pub mod pss;
 pub mod receipt;
 pub mod report;
 pub mod request;
@@ -53,6 +54,11 @@ enum File {
 
 /// Checks one OpenGradient artefact: recognise it, read the options, check it, conclude.
 pub fn verify(inputs: &Inputs) -> Result<Report, InputError> {
+    verify_with(inputs, &mut keys::RsaCrate)
+}
+
+/// [`verify`] with the RSA-PSS primitive given (the page passes WebCrypto's answers; src/og/pss.rs).
+pub fn verify_with(inputs: &Inputs, pss: &mut dyn keys::Pss) -> Result<Report, InputError> {
     let file = recognise(inputs.file)?;
     let root = inputs.root.map(enc::parse_root).transpose().map_err(InputError)?;
     let key = inputs.key.map(|k| text(k, "--key").and_then(|t| keys::parse_pem(t).map_err(|why| format!("--key is not an RSA SPKI PEM of 2048..8192 bits: {why}")))).transpose().map_err(InputError)?;
@@ -70,16 +76,16 @@ pub fn verify(inputs: &Inputs) -> Result<Report, InputError> {
             if let Some(k) = &key {
                 ring.add(keys::Tee { key: k.clone(), enabled: true, pcr_hash: None });
             }
-            batch::check(v, &ring, root, &mut report);
+            batch::check(v, &ring, pss, root, &mut report);
         }
         File::Receipt(v) => match (receipt::signed_members(v), receipt::body_content(v)) {
-            (Ok(signed), Ok(content)) => receipt::check(receipt::Check { signed: &signed, content: &content, key: key.as_ref(), registry: &ring, canonical_request: request.as_deref(), form: form(false) }, &mut report),
+            (Ok(signed), Ok(content)) => receipt::check(receipt::Check { signed: &signed, content: &content, key: key.as_ref(), registry: &ring, canonical_request: request.as_deref(), form: form(false), pss }, &mut report),
             (Err(why), _) | (_, Err(why)) => report.add(Code::ReceiptMalformed, None, format!("This receipt cannot be checked: {why}.")),
         },
-        File::Legacy(v, fp) => legacy::check(v, fp, key.as_ref(), &ring, &mut report),
+        File::Legacy(v, fp) => legacy::check(v, fp, key.as_ref(), &ring, pss, &mut report),
         File::Stream(Err(why)) => report.add(Code::StreamMalformed, None, format!("This event stream is not a signed gateway stream: {why}.")),
         File::Stream(Ok(st)) => match receipt::signed_members(&st.signed_frame) {
-            Ok(signed) => receipt::check(receipt::Check { signed: &signed, content: &st.content, key: key.as_ref(), registry: &ring, canonical_request: request.as_deref(), form: form(true) }, &mut report),
+            Ok(signed) => receipt::check(receipt::Check { signed: &signed, content: &st.content, key: key.as_ref(), registry: &ring, canonical_request: request.as_deref(), form: form(true), pss }, &mut report),
             Err(why) => report.add(Code::ReceiptMalformed, None, format!("The signed frame cannot be checked: {why}.")),
         },
     }

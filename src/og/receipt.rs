@@ -4,7 +4,7 @@
 
 use super::enc::{base64_std, hex32_loose, keccak256, unix_seconds, Hash32, TeeId, Written};
 use super::json::{pyjson, Value};
-use super::keys::{KeyRing, Signature, TeeKey, SALT_CURRENT};
+use super::keys::{KeyRing, Pss, Signature, TeeKey, SALT_CURRENT};
 use super::report::{Code, Item, ReceiptDetail, Report, Verdict};
 
 /// The signed members of a receipt, decoded.
@@ -124,6 +124,7 @@ pub struct Check<'a> {
     pub registry: &'a KeyRing,
     pub canonical_request: Option<&'a str>,
     pub form: &'static str,
+    pub pss: &'a mut dyn Pss,
 }
 
 pub fn check(c: Check, report: &mut Report) {
@@ -152,7 +153,7 @@ pub fn check(c: Check, report: &mut Report) {
             report.add(Code::KeyUnknown, Some(item), format!("No key for tee_id {}: the registry given does not list it, or none was given.", s.tee_id));
             Verdict::UnknownKey
         }
-        Some(k) => match k.verify_pss(&msg.0, &s.signature, SALT_CURRENT) {
+        Some(k) => match c.pss.verify(k, &msg.0, &s.signature, SALT_CURRENT) {
             Signature::Valid => Verdict::Valid,
             Signature::Invalid => {
                 report.add(Code::SignatureInvalid, Some(item), format!("The RSA-PSS signature (salt 32) over msg_hash {msg} does not verify with the key of {}.", k.id));

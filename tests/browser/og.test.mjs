@@ -2,7 +2,8 @@
 // public vector through ?og= gives window.onusOgReport deep-equal to
 // `onus og verify --json`; the tool card's fields and a plain drop on the
 // trace picker are recognised by content; usage errors are said in words; the
-// OpenGradient module is fetched only when such a file is opened.
+// OpenGradient module is fetched only when such a file is opened; WebCrypto
+// answers every RSA-PSS check the core asks for.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -47,6 +48,10 @@ test('every public vector: the page report is the CLI report', async () => {
     assert.equal(status, expect.status, `${c}: page status`);
     const report = await page.evaluate(() => window.onusOgReport);
     assert.deepEqual(report, JSON.parse(cli.stdout), `${c}: the page's report is the CLI's`);
+    // WebCrypto did every RSA-PSS check the core asked for (src/og/pss.rs); the rsa crate in wasm none.
+    const { rsa } = await page.evaluate(() => window.onusOgTiming);
+    assert.equal(rsa.webcrypto, rsa.requests, `${c}: every RSA-PSS request answered by WebCrypto`);
+    if (report.items.some((i) => i.signature === 'valid' || i.signature === 'legacy-valid')) assert.ok(rsa.requests > 0, `${c}: RSA-PSS requests`);
     assert.equal(await page.evaluate(() => document.documentElement.dataset.onusKind), 'og');
     // The verdict in words, and the core's summary under it.
     const title = await page.locator('#og-verdict h2').innerText();

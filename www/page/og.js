@@ -53,11 +53,11 @@ export function createOg(hooks) {
     section.hidden = false;
     const transfer = [file, options.registry, options.key, options.request].filter(Boolean);
     try {
-      const { report, ms } = await worker().verify({ file, ...options }, { transfer });
+      const { report, ms, rsa } = await worker().verify({ file, ...options }, { transfer });
       if (mine !== runId) return;
       shown = report;
       window.onusOgReport = report;
-      window.onusOgTiming = ms;
+      window.onusOgTiming = { ...ms, rsa };
       renderOgReport(section, report, { label });
       section.prepend(h('div', { class: 'og-actions' },
         h('button', { type: 'button', class: 'button small', onclick: () => downloadJson('onus-og-report.json', shown) }, 'Download report (JSON)'), ' ',
