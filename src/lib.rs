@@ -38,6 +38,9 @@ pub mod og;
 /// The main wasm module's bindings; the OpenGradient module has its own (`og::wasm`).
 #[cfg(all(target_arch = "wasm32", feature = "page"))]
 pub mod wasm;
+/// Both wasm modules' panic hook and `lastPanic`.
+#[cfg(all(target_arch = "wasm32", any(feature = "page", feature = "og")))]
+pub mod wasm_panic;
 
 pub use report::{Code, Finding, Report, Severity, Status};
 pub use verify::{verify_bytes, Options, Verifier};

@@ -9,7 +9,6 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 thread_local! {
-    static LAST_PANIC: RefCell<String> = const { RefCell::new(String::new()) };
     static KEY_CACHE: RefCell<crate::signature::KeyCache> = RefCell::new(Default::default());
 }
 
@@ -19,21 +18,6 @@ thread_local! {
 pub fn analyze_chunk(chunk: &[u8], one_by_one: bool) -> Vec<u8> {
     let mode = if one_by_one { crate::signature::Mode::OneByOne } else { crate::signature::Mode::Batch };
     KEY_CACHE.with(|c| crate::verify::analyze_to_bytes(chunk, mode, &mut c.borrow_mut()))
-}
-
-/// Keeps a panic's message so the worker can show it instead of a bare trap.
-#[wasm_bindgen(start)]
-pub fn start() {
-    std::panic::set_hook(Box::new(|info| {
-        let msg = info.to_string();
-        LAST_PANIC.with(|p| *p.borrow_mut() = msg);
-    }));
-}
-
-/// The message of the last Rust panic (empty if none).
-#[wasm_bindgen(js_name = lastPanic)]
-pub fn last_panic() -> String {
-    LAST_PANIC.with(|p| p.borrow().clone())
 }
 
 /// The vocabulary of findings: `[{code, severity, summary, advice}]`, so the

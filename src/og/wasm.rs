@@ -1,27 +1,7 @@
 //! The OpenGradient wasm module's entry points (www/pkg/onus_og*): loaded by
 //! the page only when such a file is opened, so the main module does not carry it.
 
-use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
-
-thread_local! {
-    static LAST_PANIC: RefCell<String> = const { RefCell::new(String::new()) };
-}
-
-/// Keeps a panic's message so the worker can show it instead of a bare trap.
-#[wasm_bindgen(start)]
-pub fn start() {
-    std::panic::set_hook(Box::new(|info| {
-        let msg = info.to_string();
-        LAST_PANIC.with(|p| *p.borrow_mut() = msg);
-    }));
-}
-
-/// The message of the last Rust panic (empty if none).
-#[wasm_bindgen(js_name = lastPanic)]
-pub fn last_panic() -> String {
-    LAST_PANIC.with(|p| p.borrow().clone())
-}
 
 /// One OpenGradient check, in two passes so that WebCrypto can do the RSA-PSS
 /// arithmetic (src/og/pss.rs): `new` runs pass one and keeps what it asked,

@@ -91,7 +91,7 @@ fn print_summary(file: &str, r: &Report) {
         (Verdict::HashOnly, "hash only"),
     ]
     .into_iter()
-    .filter_map(|(v, name)| (count(v) > 0).then(|| format!("{} {name}", count(v))))
+    .filter_map(|(v, name)| { let n = count(v); (n > 0).then(|| format!("{n} {name}")) })
     .collect();
     if !tally.is_empty() {
         println!("  signatures: {}", tally.join(", "));
