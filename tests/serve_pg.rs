@@ -626,17 +626,21 @@ fn a_frontend_and_then_the_sealer_mid_publication_are_killed() {
     other.kill();
     let before = load.count();
     load.wait_for(before + 300, 120);
-    // Then the sealer, in the middle of writing a publication to the store (after an earlier one is in).
+    // Then the load stops, and the sealer dies in the middle of writing its last
+    // publication to the store (after an earlier one is in): it has sealed every
+    // statement, so the frontend that takes over has nothing to seal, and must
+    // still publish the checkpoint the store lacks.
+    let served = load.checkpoints();
+    let (acked, _) = load.finish();
+    let last = 2 + acked.len() as u64;
     let stored = || std::fs::read_to_string(tiles.join("polls/checkpoint")).ok().map(|t| size_of(&t)).unwrap_or(0);
-    let size = eventually(60, "a publication under way beyond the store's checkpoint", || {
+    let size = eventually(60, "the last publication under way beyond the store's checkpoint", || {
         let size = mid_publication(&sealer);
-        (stored() > 0 && size > stored()).then_some(size)
+        (size >= last && stored() > 0 && size > stored()).then_some(size)
     });
     sealer.kill();
-    let served = load.checkpoints();
     let in_store = stored();
     assert!(in_store < size, "the checkpoint of size {size} is not in the store yet (it has {in_store})");
-    let (acked, _) = load.finish();
     // The store is consistent as it was left: fsck is clean at its (older) checkpoint.
     let (code, out) = onus(&["fsck", &format!("{}/", tiles.join("polls").display())]);
     assert_eq!(code, 0, "the store after a crash mid-publication: {out}");
@@ -645,13 +649,13 @@ fn a_frontend_and_then_the_sealer_mid_publication_are_killed() {
     std::fs::create_dir_all(&dc).unwrap();
     std::fs::copy(dir.join("a/polls.key"), dc.join("polls.key")).unwrap();
     let c = Server::start(&dc, &flags(&db, tiles.to_str().unwrap(), &[]));
-    let last = 2 + acked.len() as u64;
     let (trace, _) = verified_trace(&c.base, key, last);
     all_acknowledged_present(&trace, &acked);
     all_consistent(&served, &trace, key);
     eventually(60, "the store's checkpoint over every acknowledged ballot", || {
         std::fs::read_to_string(tiles.join("polls/checkpoint")).ok().filter(|t| size_of(t) >= last).map(|_| ())
     });
+    assert!(c.stderr().contains("let its lease lapse"), "the new frontend took the lapsed lease: {}", c.stderr());
     store_checks(&tiles, &vkey, &dir.join("reader.state"));
-    println!("killed a frontend mid-load, then the sealer mid-publication (size {size} written but for its checkpoint; the store at {in_store} stayed fsck-clean); a new frontend published up to {last}, every acknowledged ballot at its index");
+    println!("killed a frontend mid-load, then the sealer mid-publication of its last checkpoint (size {size} written but for its checkpoint; the store at {in_store} stayed fsck-clean); a new frontend with nothing to seal published up to {last}, every acknowledged ballot at its index");
 }

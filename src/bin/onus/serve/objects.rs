@@ -136,7 +136,7 @@ impl Publisher {
         if self.published.get(&db_id).is_some_and(|&p| p >= size) {
             return Ok(());
         }
-        if !self.db.holds_lease(db_id)? {
+        if !self.db.holds_lease(db_id)? && !self.take_lapsed_lease(db_id, &name, &origin, size)? {
             return Ok(());
         }
         let from = match self.published.get(&db_id) {
@@ -168,6 +168,30 @@ impl Publisher {
         self.rt.block_on(objects.put(&name, "checkpoint", note.into_bytes()))?;
         self.published.insert(db_id, size);
         Ok(())
+    }
+
+    /// A sealer that dies after sealing but before its checkpoint is in the store
+    /// leaves nothing unsealed, so no writer takes its lease again and the store
+    /// would lag until the next statement: when the store lags this log's
+    /// checkpoint and no live process holds the lease, this publisher takes it.
+    fn take_lapsed_lease(&mut self, db_id: i64, name: &str, origin: &str, size: u64) -> Result<bool, String> {
+        let in_store = self.in_store(name, origin, db_id)?;
+        if in_store >= size {
+            self.published.insert(db_id, in_store);
+            return Ok(false);
+        }
+        self.db.begin(&[db_id])?;
+        match self.db.take_lease(db_id) {
+            Ok(true) => self.db.commit().map(|()| true),
+            Ok(false) => {
+                self.db.rollback();
+                Ok(false)
+            }
+            Err(e) => {
+                self.db.rollback();
+                Err(e)
+            }
+        }
     }
 
     /// The size of the checkpoint in the store (0 if none), refusing one of another log or history.
