@@ -67,7 +67,7 @@ pub trait Pss {
     fn verify(&mut self, key: &TeeKey, message: &[u8], signature: &[u8], salt: usize) -> Signature;
 }
 
-/// The rsa crate (the CLI, and the page's fallback).
+/// The rsa crate, as the CLI checks (the page falls back to it too, through `TeeKey::verify_pss`).
 pub struct RsaCrate;
 
 impl Pss for RsaCrate {

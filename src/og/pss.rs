@@ -15,7 +15,7 @@
 //! per request (`key` indexes the keys); answers: one byte per request.
 
 use super::enc::TeeId;
-use super::keys::{Pss, RsaCrate, Signature, TeeKey};
+use super::keys::{Pss, Signature, TeeKey};
 use hashbrown::{HashMap, HashSet};
 
 /// One RSA-PSS check the core asked for.
@@ -108,14 +108,13 @@ impl Recorder {
             return Err(format!("{} answers for {} RSA-PSS requests", answers.len(), self.requests.len()));
         }
         let answers = self.requests.iter().zip(answers).map(|((_, r), &b)| (r.clone(), Answer::from_byte(b))).collect();
-        Ok(Answered { answers, fallback: RsaCrate, fell_back: 0 })
+        Ok(Answered { answers, fell_back: 0 })
     }
 }
 
 /// Pass two: the page's answers, and the rsa crate for what they do not cover.
 pub struct Answered {
     answers: HashMap<Request, Answer>,
-    fallback: RsaCrate,
     fell_back: usize,
 }
 
@@ -134,7 +133,7 @@ impl Pss for Answered {
             Some(Answer::Invalid) => Signature::Invalid,
             Some(Answer::NotChecked) | None => {
                 self.fell_back += 1;
-                self.fallback.verify(key, message, signature, salt)
+                key.verify_pss(message, signature, salt)
             }
         }
     }

@@ -83,6 +83,17 @@ pub trait Backend: Send {
     /// Inside a transaction that holds `log`: takes or renews this process's lease on sealing
     /// it; false while another live process holds it.
     fn take_lease(&mut self, log: i64) -> Result<bool, String>;
+    /// [`Backend::take_lease`] in a short transaction of its own.
+    fn take_lease_alone(&mut self, log: i64) -> Result<bool, String> {
+        self.begin(&[log])?;
+        match self.take_lease(log) {
+            Ok(ours) => self.commit().map(|()| ours),
+            Err(e) => {
+                self.rollback();
+                Err(e)
+            }
+        }
+    }
     /// Whether this process still holds the lease on sealing `log` (outside a transaction).
     fn holds_lease(&mut self, log: i64) -> Result<bool, String>;
     /// Statements `first .. first + count` of a log as an entry bundle.

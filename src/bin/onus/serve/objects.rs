@@ -175,23 +175,10 @@ impl Publisher {
     /// would lag until the next statement: when the store lags this log's
     /// checkpoint and no live process holds the lease, this publisher takes it.
     fn take_lapsed_lease(&mut self, db_id: i64, name: &str, origin: &str, size: u64) -> Result<bool, String> {
+        // Kept, so that a publication that follows starts from it without reading it again.
         let in_store = self.in_store(name, origin, db_id)?;
-        if in_store >= size {
-            self.published.insert(db_id, in_store);
-            return Ok(false);
-        }
-        self.db.begin(&[db_id])?;
-        match self.db.take_lease(db_id) {
-            Ok(true) => self.db.commit().map(|()| true),
-            Ok(false) => {
-                self.db.rollback();
-                Ok(false)
-            }
-            Err(e) => {
-                self.db.rollback();
-                Err(e)
-            }
-        }
+        self.published.insert(db_id, in_store);
+        Ok(in_store < size && self.db.take_lease_alone(db_id)?)
     }
 
     /// The size of the checkpoint in the store (0 if none), refusing one of another log or history.

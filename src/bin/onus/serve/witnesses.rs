@@ -73,18 +73,6 @@ impl Sealer {
         }
     }
 
-    /// Takes (or renews) the log's lease in a short transaction of its own.
-    fn lease(&mut self, db_id: i64) -> Result<bool, String> {
-        self.db.begin(&[db_id])?;
-        match self.db.take_lease(db_id) {
-            Ok(ours) => self.db.commit().map(|()| ours),
-            Err(e) => {
-                self.db.rollback();
-                Err(e)
-            }
-        }
-    }
-
     fn seal(&mut self, db_id: i64) -> Result<(), String> {
         let shared = self.shared.clone();
         let (name, note, text, size) = {
@@ -98,7 +86,7 @@ impl Sealer {
         if self.appended.get(&db_id).is_some_and(|&a| a >= size) {
             return Ok(());
         }
-        if !self.lease(db_id)? {
+        if !self.db.take_lease_alone(db_id)? {
             return Ok(());
         }
         let proof = |old: u64| {
