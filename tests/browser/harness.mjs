@@ -146,3 +146,27 @@ export function authoredTrace(dir, origin, name, times) {
   run(['seal', '--key', log, file]);
   return file;
 }
+
+// ---- Accessibility (axe-core, the same rules everywhere) ----
+
+const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+/** WCAG 2.0/2.1 A and AA and axe's best practices: what the page promises to pass. */
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+
+/**
+ * Runs axe-core in `page` (or a frame) and returns its violations as short
+ * lines (`rule (impact): target — summary`), empty when there are none. The
+ * source is evaluated rather than added as a script tag, which the pages'
+ * CSP (script-src 'self') would refuse.
+ */
+export async function axe(target, { include = null, exclude = [] } = {}) {
+  const frames = 'frames' in target ? target.frames() : [target];
+  for (const f of frames) {
+    await f.evaluate(AXE_SOURCE).catch(() => {});
+  }
+  const result = await target.evaluate(async ({ tags, include, exclude }) => {
+    const context = include ? { include: [include], exclude } : { exclude };
+    return window.axe.run(context, { runOnly: { type: 'tag', values: tags }, iframes: true, resultTypes: ['violations'] });
+  }, { tags: AXE_TAGS, include, exclude });
+  return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')} — ${n.failureSummary.replace(/\s+/g, ' ').slice(0, 240)}`));
+}
