@@ -13,8 +13,9 @@ pub enum Severity {
 }
 
 macro_rules! codes {
-    ($( $variant:ident = $code:literal, $sev:ident, $summary:literal, $advice:literal; )*) => {
-        /// A finding code: a dotted word, a severity, a summary and what to do about it.
+    ($( $variant:ident = $code:literal, $sev:ident, $summary:literal, $advice:literal, $publisher:literal; )*) => {
+        /// A finding code: a dotted word, a severity, a summary, what the reader
+        /// can do about it, and what the publisher can do (often a CLI command).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Code { $( $variant, )* }
         impl Code {
@@ -23,8 +24,12 @@ macro_rules! codes {
             pub fn severity(self) -> Severity { match self { $( Code::$variant => Severity::$sev, )* } }
             /// What it means for the trace, in a few words ("it contains no statements").
             pub fn summary(self) -> &'static str { match self { $( Code::$variant => $summary, )* } }
-            /// What the reader can do next.
+            /// What the reader can do next, wherever they read the report (no CLI commands).
             pub fn advice(self) -> &'static str { match self { $( Code::$variant => $advice, )* } }
+            /// What the log's publisher or a signer can do about it, with `onus`
+            /// commands; empty when it is not theirs to fix. The page shows it behind
+            /// a "For publishers" detail, the CLI beside the advice.
+            pub fn publisher(self) -> &'static str { match self { $( Code::$variant => $publisher, )* } }
             pub fn parse(s: &str) -> Option<Code> { match s { $( $code => Some(Code::$variant), )* _ => None } }
         }
     };
@@ -33,100 +38,132 @@ macro_rules! codes {
 codes! {
     TraceEmpty = "trace.empty", Error,
         "it contains no statements",
-        "Check that the file or URL is the trace itself (JSON Lines), not a web page or an empty file.";
+        "Check that the file or URL is the trace itself (JSON Lines), not a web page or an empty file.",
+        "Publish the trace file itself (JSON Lines, one statement per line), served as text with CORS.";
     TraceUnsealed = "trace.unsealed", Warning,
         "some statements are not yet covered by a checkpoint the log operator signed",
-        "Nothing commits to these statements yet: ask the log operator for a newer checkpoint (`onus seal`), or treat them as provisional.";
+        "Treat these statements as provisional: no checkpoint the log signed commits to them, so they could still be rewritten. Where a checkpoint was refused, its error says why; otherwise ask the log's operator for a newer checkpoint and check again.",
+        "Run `onus seal --key LOG.key TRACE` to append a checkpoint covering every statement, then publish the trace again (`onus publish` for a tiled log).";
     StatementMalformed = "statement.malformed", Error,
         "some lines are not valid statements",
-        "The line is not a valid statement (FORMAT.md section 2); it is kept in the tree but trusted for nothing. The publisher must fix the software that wrote it.";
+        "The line is not a valid statement; it is kept in the tree but trusted for nothing. Tell the publisher: the software that wrote it must be fixed.",
+        "Fix the software that wrote the line (FORMAT.md section 2); `onus append` writes valid statements.";
     StatementSignatureInvalid = "statement.signature.invalid", Error,
         "some statements were changed after signing, or not signed by their actor",
-        "The statement was changed after signing or was not signed by its actor's key; do not trust it. Compare it with the publisher's copy.";
+        "The statement was changed after signing or was not signed by its actor's key; do not trust it. Compare it with the publisher's copy.",
+        "Sign statements with the actor's own key over their canonical bytes (FORMAT.md section 2); `onus append` does it.";
     StatementDuplicate = "statement.duplicate", Warning,
         "a statement appears twice",
-        "The same statement appears twice; the second copy is ignored for refs, incidents and tallies. Ask the publisher why it was replayed.";
+        "The same statement appears twice; the second copy is ignored for refs, incidents and tallies. Ask the publisher why it was replayed.",
+        "";
     LogGenesisInvalid = "log.genesis.invalid", Error,
         "it does not start with a valid log statement",
-        "A trace starts with a signed `log` statement naming its origin and roster; without it no checkpoint can be checked. Make sure the file is a whole trace from its first line.";
+        "A trace starts with a signed `log` statement naming its origin and roster; without it no checkpoint can be checked. Make sure the file is a whole trace from its first line.",
+        "Start the trace with a `log` statement signed by the log key (`onus append --key LOG.key --kind log --body …`), naming the origin and roster.";
     LogKeyMismatch = "log.key.mismatch", Error,
         "it is signed by a different log key than the one you pinned",
-        "The trace is signed by a different log key than the one you pinned. It may be a different log or a forgery: get the right key from the publisher out of band.";
+        "The trace is signed by a different log key than the one you pinned. It may be a different log or a forgery: get the right key from the publisher out of band.",
+        "";
     LogRepeated = "log.repeated", Warning,
         "a later statement tries to start the log again",
-        "Only the statement at index 0 starts a log; this later `log` statement changes nothing.";
+        "Only the statement at index 0 starts a log; this later `log` statement changes nothing.",
+        "";
     RosterUnauthorized = "roster.unauthorized", Warning,
         "someone other than the log key tried to change the roster",
-        "Only the log key may change the roster; this statement is ignored for the roster.";
+        "Only the log key may change the roster; this statement is ignored for the roster.",
+        "";
     ActorUnrecognized = "actor.unrecognized", Info,
         "a statement is by a key the roster does not name",
-        "The statement is authentic but its key is not in the roster, so its name and role are unknown.";
+        "The statement is authentic but its key is not in the roster, so its name and role are unknown.",
+        "";
     RefDangling = "ref.dangling", Error,
         "some statements refer to statements missing from the log",
-        "The statement refers to an id that is not in this log. The trace may be incomplete: fetch the whole log.";
+        "The statement refers to an id that is not in this log. The trace may be incomplete: fetch the whole log.",
+        "";
     RefForward = "ref.forward", Error,
         "some statements refer to later ones, which honest signers cannot do",
-        "A statement can only refer to earlier statements; this order cannot have come from honest signers. Do not trust the ordering of this log.";
+        "A statement can only refer to earlier statements; this order cannot have come from honest signers. Do not trust the ordering of this log.",
+        "";
     BodyInvalid = "body.invalid", Warning,
         "a statement's body does not follow its kind's rules",
-        "The statement is authentic but its body does not follow FORMAT.md section 4, so it takes no part in incidents or tallies.";
+        "The statement is authentic but its body does not follow its kind's rules (FORMAT.md section 4), so it takes no part in incidents or tallies.",
+        "";
     VoteLate = "vote.late", Warning,
         "a vote was cast after its poll closed",
-        "The vote is timed after the poll closed and is not counted. The collector should have refused it: this is evidence against the collector.";
+        "The vote is timed after the poll closed and is not counted. The collector should have refused it: this is evidence against the collector.",
+        "";
     AnomalySilentDisagreement = "anomaly.silent-disagreement", Warning,
         "two computations of one request disagree and nobody said so",
-        "Two computations of the same request gave different outputs and nobody signed a fault or a failed attest. Someone should look at it.";
+        "Two computations of the same request gave different outputs and nobody signed a fault or a failed attest. Someone should look at it.",
+        "";
     CheckpointMalformed = "checkpoint.malformed", Error,
         "a checkpoint is not readable",
-        "The checkpoint line is not a C2SP signed note of origin, size and root. The publisher must fix the software that wrote it.";
+        "The checkpoint line is not a C2SP signed note of origin, size and root, so it vouches for nothing. Tell the publisher.",
+        "Write checkpoints with `onus seal` (C2SP signed notes, FORMAT.md section 3).";
     CheckpointOriginMismatch = "checkpoint.origin.mismatch", Error,
         "a checkpoint belongs to another log",
-        "The checkpoint belongs to another log; the trace has been mixed with another one.";
+        "The checkpoint belongs to another log; the trace has been mixed with another one.",
+        "";
     CheckpointSignatureMissing = "checkpoint.signature.missing", Error,
         "a checkpoint is not signed by the log key",
-        "No signature line by the log's key; nothing vouches for this checkpoint. Ask the operator for a checkpoint signed by the log key.";
+        "No signature line by the log's key; nothing vouches for this checkpoint. Ask the operator for a checkpoint signed by the log key.",
+        "Sign checkpoints with the log key: `onus seal --key LOG.key TRACE`.";
     CheckpointSignatureInvalid = "checkpoint.signature.invalid", Error,
         "a checkpoint's signature does not verify",
-        "The log key's signature on the checkpoint does not verify: the checkpoint was altered. Do not trust it.";
+        "The log key's signature on the checkpoint does not verify: the checkpoint was altered. Do not trust it.",
+        "";
     CheckpointQuorumUnmet = "checkpoint.quorum.unmet", Warning,
         "a checkpoint is signed by the log but not cosigned by the witnesses your policy requires",
-        "The log signed this checkpoint, but the witnesses your trust policy requires did not cosign it, so it seals nothing: the log may be showing you a history others do not see. Ask the operator to have it witnessed, or check the policy you gave.";
+        "The log signed this checkpoint, but the witnesses your trust policy requires did not cosign it, so it seals nothing: the log may be showing you a history others do not see. Ask the operator to have it witnessed, or check the policy you gave.",
+        "Publish with the witnesses the policy names: `onus publish --witness URL=VKEY TRACE DIR`.";
     CheckpointCosignatureInvalid = "checkpoint.cosignature.invalid", Error,
         "a witness's cosignature on a checkpoint does not verify",
-        "A witness your policy names has a cosignature line on this checkpoint that does not verify: the checkpoint or the line was altered. Do not trust the checkpoint; keep it as evidence.";
+        "A witness your policy names has a cosignature line on this checkpoint that does not verify: the checkpoint or the line was altered. Do not trust the checkpoint; keep it as evidence.",
+        "";
     CheckpointSizeAhead = "checkpoint.size.ahead", Error,
         "a checkpoint claims more statements than precede it",
-        "A checkpoint commits only to statements before it in the file; this one claims more. The file was truncated or reordered.";
+        "A checkpoint commits only to statements before it in the file; this one claims more. The file was truncated or reordered.",
+        "Publish the whole trace, in order, up to and including each checkpoint line.";
     CheckpointRootMismatch = "checkpoint.root.mismatch", Error,
         "the statements do not hash to what the log operator signed: something was changed, removed, added or reordered",
-        "The statements do not hash to the root the log signed: some were changed, removed, added or reordered. Compare with the publisher's copy.";
+        "The statements do not hash to the root the log signed: some were changed, removed, added or reordered. Compare with the publisher's copy.",
+        "Publish exactly the statements the checkpoint covers; never rewrite a statement after sealing (append a new one and `onus seal` again).";
     CheckpointUncheckable = "checkpoint.uncheckable", Error,
         "a checkpoint covers an unreadable statement",
-        "The checkpoint covers a statement that cannot be read, so its root cannot be recomputed. Fix the malformed line first.";
+        "The checkpoint covers a statement that cannot be read, so its root cannot be recomputed. Fix the malformed line first.",
+        "";
     ReceiptMalformed = "receipt.malformed", Error,
         "the receipt is not readable",
-        "A receipt is {\"receipt\":1,\"statement\":…,\"index\":N,\"proof\":[…],\"checkpoint\":\"…\"}; ask for a new one with `onus prove`.";
+        "This is not a readable receipt (a receipt is {\"receipt\":1,\"statement\":…,\"index\":N,\"proof\":[…],\"checkpoint\":\"…\"}). Ask whoever gave it to you for a new one.",
+        "Make receipts with `onus prove INDEX TRACE`.";
     ReceiptProofInvalid = "receipt.proof.invalid", Error,
         "the receipt's proof does not lead to its checkpoint",
-        "The statement is not at that index under that checkpoint: the receipt was altered or made for another log.";
+        "The statement is not at that index under that checkpoint: the receipt was altered or made for another log.",
+        "";
     ReceiptKeyUnknown = "receipt.key.unknown", Warning,
         "nothing says which log key signed the receipt's checkpoint",
-        "Pass the log's key (`--key VKEY`) to check who signed the checkpoint; until then the receipt proves nothing about which log it is in.";
+        "Give the log's key to check who signed the checkpoint; until then the receipt proves nothing about which log it is in.",
+        "`onus verify-receipt --key VKEY RECEIPT` checks the signer on the command line.";
     CheckpointInconsistent = "checkpoint.inconsistent", Error,
         "it does not contain the log you saw before: statements it had committed to are missing, or its history differs",
-        "This copy does not contain the log you saw before: it forked (another history) or it lost statements the log had committed to (an old copy, or a rollback). Keep both checkpoints as evidence and ask the operator why.";
+        "This copy does not contain the log you saw before: it forked (another history) or it lost statements the log had committed to (an old copy, or a rollback). Keep both checkpoints as evidence and ask the operator why.",
+        "A log must only grow: never publish a history that drops or changes statements a checkpoint covered. `onus verify-fork` checks fork evidence.";
     CheckpointStale = "checkpoint.stale", Warning,
         "the server showed an older checkpoint than one you hold",
-        "The server's checkpoint is older than one you saw before, and its tiles prove yours extends it: a cache served an old copy. Nothing is wrong with the log; check again later for the newer checkpoint.";
+        "The server's checkpoint is older than one you saw before, and its tiles prove yours extends it: a cache served an old copy. Nothing is wrong with the log; check again later for the newer checkpoint.",
+        "";
     TileMismatch = "tile.mismatch", Error,
         "a hash tile of the published log does not agree with its statements or its checkpoint",
-        "A hash tile does not hold the hashes of the statements under it, or does not lead to the checkpoint's root: the published files are damaged or were changed. Tell the publisher, who can write them again with `onus publish`.";
+        "A hash tile does not hold the hashes of the statements under it, or does not lead to the checkpoint's root: the published files are damaged or were changed. Tell the publisher.",
+        "Write the tiles again from the trace with `onus publish TRACE DIR`, and check the folder with `onus fsck DIR`.";
     TileBundleInvalid = "tile.bundle.invalid", Error,
         "an entry bundle does not hold the statements the log committed to",
-        "The entry bundle holds other statements than its place in the log calls for (a line missing, extra, moved or changed, or not one statement per line): the log's tiles and checkpoint do not vouch for it. Tell the publisher.";
+        "The entry bundle holds other statements than its place in the log calls for (a line missing, extra, moved or changed, or not one statement per line): the log's tiles and checkpoint do not vouch for it. Tell the publisher.",
+        "Write the log again from the trace with `onus publish`, and check it with `onus fsck`.";
     TileMissing = "tile.missing", Error,
         "a tile or entry bundle that the checkpoint implies cannot be fetched",
-        "A file that the checkpoint's size implies could not be fetched. Logs are never pruned: check your connection and the address, then try again; if it persists, tell the publisher.";
+        "A file that the checkpoint's size implies could not be fetched. Logs are never pruned: check your connection and the address, then try again; if it persists, tell the publisher.",
+        "Upload every file `onus publish` wrote; `onus fsck URL/` checks what readers can fetch.";
 }
 
 impl Serialize for Code {
@@ -209,11 +246,13 @@ pub struct CodeInfo {
     pub severity: Severity,
     pub summary: &'static str,
     pub advice: &'static str,
+    /// What the publisher can do (`Code::publisher`), empty when nothing.
+    pub publisher: &'static str,
 }
 
 /// Every code with its severity, summary and advice: what the page renders.
 pub fn vocabulary() -> Vec<CodeInfo> {
-    Code::ALL.iter().map(|&c| CodeInfo { code: c.as_str(), severity: c.severity(), summary: c.summary(), advice: c.advice() }).collect()
+    Code::ALL.iter().map(|&c| CodeInfo { code: c.as_str(), severity: c.severity(), summary: c.summary(), advice: c.advice(), publisher: c.publisher() }).collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -231,6 +231,12 @@ impl TraceVerifier {
         statement::parse_id(id_hex).ok().and_then(|id| self.inner.index_of(&id)).map(|i| i as u32)
     }
 
+    /// Statements that refer to statement `index` (needs `keepRows`), in log order.
+    #[wasm_bindgen(js_name = referencedBy)]
+    pub fn referenced_by(&self, index: u32) -> Vec<u32> {
+        self.inner.referrers(index as u64).into_iter().map(|i| i as u32).collect()
+    }
+
     /// Statements whose body may commit to a BLAKE3 hash (hex): candidates, to
     /// confirm with `lineCommitsTo` on each one's line.
     #[wasm_bindgen(js_name = committingTo)]

@@ -498,11 +498,24 @@ fn receipts_verify_and_fail_with_exact_codes() {
 fn every_code_is_documented_in_docs_format_md() {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/FORMAT.md")).expect("docs/FORMAT.md");
     for c in Code::ALL {
-        let row = format!("| `{}` | {} | {} | {} |", c.as_str(), format!("{:?}", c.severity()).to_lowercase(), c.summary(), c.advice());
+        let row = format!("| `{}` | {} | {} | {} | {} |", c.as_str(), format!("{:?}", c.severity()).to_lowercase(), c.summary(), c.advice(), c.publisher());
         assert!(doc.lines().any(|l| l == row), "docs/FORMAT.md lacks the row {row}");
     }
     let rows = doc.lines().filter(|l| l.starts_with("| `") && l.contains("` | ")).count();
     assert_eq!(rows, Code::ALL.len(), "docs/FORMAT.md lists a code the core does not have");
+}
+
+#[test]
+fn reader_advice_names_no_command_and_publisher_advice_is_where_commands_go() {
+    // The reader's advice is shown on a web page too: what to do there, not a
+    // command line (issue 10). Commands belong to the publisher's part.
+    for c in Code::ALL {
+        for word in ["`onus", "--key", "--"] {
+            assert!(!c.advice().contains(word), "{}: the reader's advice names a command ({word}): {}", c.as_str(), c.advice());
+        }
+    }
+    assert!(Code::TraceUnsealed.publisher().contains("onus seal"));
+    assert!(!Code::TraceUnsealed.advice().contains("seal`"));
 }
 
 #[test]
@@ -530,4 +543,35 @@ fn commit_candidates_include_every_committing_statement() {
     assert!(onus::statement::line_commits_to(t.lines[2].as_bytes(), &out));
     assert!(!onus::statement::line_commits_to(t.lines[1].as_bytes(), &out));
     assert!(v.commit_candidates(&Hash([0x33; 32])).is_empty());
+}
+
+#[test]
+fn referrers_are_the_statements_whose_refs_name_a_statement() {
+    // The explorer's "Referenced by": every resolved ref, read back by target.
+    let mut text = Vec::new();
+    onus::demo::write_demo(&mut text, 400, 3, 1, |_| {}).unwrap();
+    let mut v = onus::Verifier::new(Options { keep_rows: true, ..Options::default() });
+    v.push(&text);
+    let report = v.finish();
+    let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').filter(|l| l.starts_with(b"{") && !l.starts_with(b"{\"checkpoint\"")).collect();
+    assert_eq!(lines.len() as u64, report.statements);
+    let mut expected: Vec<Vec<u64>> = vec![vec![]; lines.len()];
+    let ids: Vec<_> = lines.iter().map(|l| onus::statement::parse_line(l).unwrap().1).collect();
+    for (j, st) in ids.iter().enumerate() {
+        for r in &st.refs {
+            let i = ids.iter().position(|s| s.id == *r).expect("a demo ref resolves");
+            if !expected[i].contains(&(j as u64)) {
+                expected[i].push(j as u64);
+            }
+        }
+    }
+    assert!(expected.iter().filter(|e| !e.is_empty()).count() > 50, "the demo has refs");
+    for (i, e) in expected.iter().enumerate() {
+        assert_eq!(&v.referrers(i as u64), e, "statement {i}");
+    }
+    // Without keep_rows nothing is kept.
+    let mut plain = onus::Verifier::new(Options::default());
+    plain.push(&text);
+    plain.finish();
+    assert!((0..lines.len() as u64).all(|i| plain.referrers(i).is_empty()));
 }

@@ -83,6 +83,11 @@ pub struct Index {
     /// Hashes committed to by statement bodies, when `keep_rows`: the first four
     /// bytes and the statement index (8 bytes, not 36). Candidates are confirmed against their line.
     commits: Vec<(u32, u32)>,
+    /// Resolved refs, when `keep_rows`: (referenced statement, referring
+    /// statement), for the explorer's "Referenced by" (8 bytes a ref). Never
+    /// saved: only a page that keeps rows asks.
+    #[serde(skip)]
+    referrers: Vec<(u32, u32)>,
 }
 
 impl Index {
@@ -106,6 +111,7 @@ impl Index {
             lens: Column::default(),
             lens_before_block: Vec::new(),
             commits: Vec::new(),
+            referrers: Vec::new(),
         }
     }
 
@@ -276,6 +282,18 @@ impl Index {
         let start = block * TILE_WIDTH as usize;
         let within: u64 = (start..index as usize).map(|i| self.lens.at(i) as u64).sum();
         Some((self.lens_before_block[block] + within + self.gaps.before(index).1, len))
+    }
+    /// Notes that statement `from` refers to the earlier statement `to` (kept only with `keep_rows`).
+    pub fn note_ref(&mut self, to: u32, from: u32) {
+        if self.keep_rows {
+            self.referrers.push((to, from));
+        }
+    }
+    /// Statements that refer to statement `index`, in log order (empty unless `keep_rows`).
+    pub fn referrers(&self, index: u64) -> Vec<u64> {
+        let mut out: Vec<u64> = self.referrers.iter().filter(|&&(to, _)| to as u64 == index).map(|&(_, from)| from as u64).collect();
+        out.dedup();
+        out
     }
     /// Indexes of statements whose body may contain `hash` (same first four bytes).
     pub fn commit_candidates(&self, hash: &Hash) -> Vec<u64> {

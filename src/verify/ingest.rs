@@ -99,7 +99,10 @@ impl Verifier {
         let mut resolved: Vec<u32> = Vec::with_capacity(st.refs.len());
         for r in &st.refs {
             match self.index.lookup(r) {
-                Some(i) if (i as u64) < index => resolved.push(i),
+                Some(i) if (i as u64) < index => {
+                    self.index.note_ref(i, index as u32);
+                    resolved.push(i);
+                }
                 _ => self.unresolved.push(UnresolvedRef { line: self.line, index, source: st.id, target: *r }),
             }
         }

@@ -386,6 +386,10 @@ impl Verifier {
     pub fn row(&self, index: u64) -> Option<(u64, u32)> {
         self.index.row(index)
     }
+    /// Statements whose refs name statement `index` (needs `keep_rows`).
+    pub fn referrers(&self, index: u64) -> Vec<u64> {
+        self.index.referrers(index)
+    }
     /// Indexes of statements whose body may contain `hash` (same first four
     /// bytes): confirm each with [`crate::statement::line_commits_to`] on its line.
     pub fn commit_candidates(&self, hash: &Hash) -> Vec<u64> {

@@ -178,6 +178,9 @@ pub fn print_findings(r: &Report) {
             say!("  … and {} more{listed}", total - 10);
         }
         say!("  what to do: {}", code.advice());
+        if !code.publisher().is_empty() {
+            say!("  for publishers: {}", code.publisher());
+        }
     }
 }
 
