@@ -27,16 +27,26 @@ async function recount({ url, key, known, ballots, policy }) {
   const v = guard(() => new TraceVerifier(opts));
   try {
     let res;
+    // `unreachable` (no answer, or the answer broke off) and `status` let the widget say which.
     try {
       res = await fetch(url, { cache: 'no-store', credentials: 'omit' });
     } catch (e) {
-      return { fetchError: `cannot reach ${url} (${e.message})` };
+      return { fetchError: `cannot reach ${url} (${e.message})`, unreachable: true };
     }
-    if (!res.ok) return { fetchError: `${url} answered ${res.status} ${res.statusText}` };
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => {});
+      return { fetchError: `${url} answered ${res.status} ${res.statusText}`, httpStatus: res.status, statusText: res.statusText };
+    }
     const parts = [];
     const reader = res.body.getReader();
     for (;;) {
-      const { done, value } = await reader.read();
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch (e) {
+        return { fetchError: `the log stopped arriving from ${url} (${e.message})`, unreachable: true };
+      }
+      const { done, value } = chunk;
       if (done) break;
       parts.push(value);
       guard(() => v.push(value));

@@ -20,7 +20,15 @@ const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const HEX64 = /^[0-9a-f]{64}$/;
 const frame = params.get('embed');
-if (frame) document.documentElement.classList.add('embedded');
+// In an iframe (embed.js's, or a plain one) the page stays transparent, so the host shows around the card.
+const inFrame = window.parent !== window;
+document.documentElement.classList.add(inFrame ? 'embedded' : 'standalone');
+// The theme (?theme=, from embed.js's data-theme): light, dark, or auto (the
+// OS's). In a frame it is light unless told, as embed.js's default, so that it
+// matches a host page that says nothing; a page of its own follows the OS.
+const THEMES = ['light', 'dark', 'auto'];
+const theme = THEMES.includes(params.get('theme')) ? params.get('theme') : inFrame ? 'light' : 'auto';
+document.documentElement.dataset.theme = theme;
 
 const engine = connect(new Worker(new URL('./poll-worker.js', import.meta.url), { type: 'module' }));
 /** Asks the poll worker (recount, draft, sign, receipt); a broken verifier says so in its message. */
@@ -153,6 +161,9 @@ const ui = {
   busy: false,
   mine: '',
   policy: undefined, // the collector's trust policy (text; null: it asks no witness), asked once
+  pending: null, // the signed ballot the collector has not acknowledged: {poll, choice, id, time, line}
+  voteFailed: null, // why the last vote did not get through: {text, retry}
+  retrying: false, // Retry of a log that could not be read is under way
 };
 
 async function loadSaved() {
@@ -197,7 +208,7 @@ async function logPolicy() {
     const text = await res.text();
     ui.policy = res.ok ? text : null;
   } catch {
-    ui.policy = null;
+    return null; // unreachable: asked again on the next load (Retry), not taken as "no policy"
   }
   return ui.policy;
 }
@@ -331,21 +342,66 @@ function status(text) {
   postHeight();
 }
 
+/** The collector's host, to name it in messages. */
+const collectorHost = () => new URL(logBase).host;
+
+/** What the fallback says when the log could not be read: [heading (one sentence), what to do]. */
+function unreachableText(r) {
+  const host = collectorHost();
+  if (r.unreachable) return ['This poll’s collector cannot be reached right now', `Your browser could not connect to ${host}, where the poll’s votes are kept: it may be down, or this device offline. Try again in a moment.`];
+  if (r.httpStatus === 404) return ['This poll’s log was not found', `${host} has no log at ${logBase}: the address in the embed code may be wrong, or the log was removed.`];
+  if (r.httpStatus) return ['This poll’s collector is not answering right now', `${host} answered ${r.httpStatus}${r.statusText ? ` ${r.statusText}` : ''} when asked for the poll’s votes. Try again in a moment.`];
+  const why = String(r.fetchError);
+  return ['This poll could not be checked', `${why.charAt(0).toUpperCase()}${why.slice(1)}.`];
+}
+
+/** The poll as a page of its own (for the fallback's link): no embed, the visitor's own theme. */
+function pageHref() {
+  const url = new URL(location.href);
+  url.searchParams.delete('embed');
+  url.searchParams.delete('theme');
+  return url.href;
+}
+
+/** Only what says why the poll is not shown: the heading, the fallback or the alarm, the status line. */
+function renderNothingButWhy() {
+  for (const id of ['ballot', 'results', 'rule', 'change', 'check', 'mine', 'novote', 'foot']) $(id).hidden = true;
+  $('meta').textContent = '';
+  $('proof').textContent = '';
+}
+
 function render() {
   const r = ui.result;
   const main = $('poll');
   main.setAttribute('aria-busy', 'false');
-  if (setupError || r?.fetchError) {
+  if (setupError) {
     $('question').textContent = 'This poll could not be loaded';
-    setAlarm('The poll could not be loaded', setupError ? `The widget's address is wrong: ${setupError}.` : `${r.fetchError}. Check your connection and reload.`, []);
+    setAlarm('The poll could not be loaded', `The widget's address is wrong: ${setupError}.`, []);
     $('alarm').classList.add('soft');
     $('alarm-details').hidden = true;
-    for (const id of ['ballot', 'results', 'rule', 'change', 'check', 'mine']) $(id).hidden = true;
-    $('meta').textContent = '';
-    $('proof').textContent = '';
+    renderNothingButWhy();
     postHeight();
     return;
   }
+  if (r?.fetchError) {
+    // Compact: in an embed this replaces the whole poll on someone else's page.
+    const [title, text] = unreachableText(r);
+    $('question').textContent = title;
+    $('offline-text').textContent = visible(text);
+    const retry = $('retry');
+    retry.textContent = ui.retrying ? 'Retrying…' : 'Retry';
+    retry.setAttribute('aria-disabled', String(!!ui.retrying)); // not `disabled`: the button keeps focus
+    const open = $('open-page');
+    open.hidden = !inFrame;
+    open.href = pageHref();
+    $('offline').hidden = false;
+    setAlarm(null);
+    renderNothingButWhy();
+    postHeight();
+    return;
+  }
+  $('offline').hidden = true;
+  $('foot').hidden = false;
   $('alarm').classList.remove('soft');
   const failed = r.status === 'failed';
   const poll = ui.poll;
@@ -414,6 +470,10 @@ function render() {
     $('vote').textContent = ui.changing ? 'Change my vote' : 'Vote';
     $('cancel').hidden = !ui.changing;
   }
+  const failedVote = showForm && !ui.busy ? ui.voteFailed : null;
+  $('vote-failed').hidden = !failedVote;
+  $('vote-failed-text').textContent = failedVote ? visible(failedVote.text) : '';
+  $('retry-vote').hidden = !failedVote?.retry;
 
   // The results.
   const results = $('results');
@@ -499,48 +559,85 @@ function render() {
 
 // ---------- voting ----------
 
+/**
+ * Posts a signed ballot. Answers {ok: true, index} once the collector holds
+ * it, or {ok: false, text, retry}: `retry` when sending the same bytes again
+ * may work (unreachable, a cut-off answer, 408, 429, 5xx). The same bytes,
+ * not a new signature: a ballot that did arrive (only its answer was lost)
+ * comes back as 409 statement.duplicate with its index, so the log holds it
+ * once; a new one would add a second ballot of this key (still counted once,
+ * FORMAT.md section 6, but the log would hold both).
+ */
+async function send(p) {
+  const choice = `“${visible(optionName(p.choice))}”`;
+  const kept = 'Your choice is kept: Retry sends the same signed ballot, which counts once even if the first one arrived.';
+  let res;
+  try {
+    res = await fetch(`${logBase}/statements`, { method: 'POST', body: p.line, headers: { 'content-type': 'text/plain' }, credentials: 'omit', cache: 'no-store' });
+  } catch {
+    return { ok: false, retry: true, text: `Your vote for ${choice} did not get through: the poll’s collector (${collectorHost()}) cannot be reached right now. ${kept}` };
+  }
+  const body = await res.json().catch(() => ({}));
+  const index = Number.isInteger(body?.index) ? body.index : null;
+  if (index !== null && (res.status === 201 || (res.status === 409 && body.code === 'statement.duplicate'))) return { ok: true, index };
+  const code = typeof body?.code === 'string' ? body.code : '';
+  const message = typeof body?.message === 'string' ? body.message : '';
+  if (res.status === 201 || res.status === 408 || res.status === 429 || res.status >= 500) {
+    const after = Number(res.headers.get('retry-after'));
+    const answer = res.status === 201 ? 'the collector’s answer was cut off' : `the collector answered ${res.status}${code ? ` ${code}` : ''}${message ? ` (${message})` : ''}`;
+    return { ok: false, retry: true, text: `Your vote for ${choice} did not get through: ${answer}.${after > 0 && after < 3600 ? ` Wait ${after} s.` : ''} ${kept}` };
+  }
+  return { ok: false, retry: false, text: `The collector refused your vote for ${choice} (${code || res.status}): ${message || res.statusText || 'it gave no reason'}` };
+}
+
 async function vote(choice) {
   const poll = ui.poll;
   ui.busy = true;
+  ui.voteFailed = null;
   render();
   try {
-    status('Signing your ballot with this browser’s key…');
-    const v = await voter(poll.poll);
-    const time = nowRfc3339();
-    const draft = await call('draft', { actor: v.actor, time, poll: poll.poll, choice });
-    const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, v.pair.privateKey, hexToBytes(draft.id)));
-    const line = await call('sign', { unsigned: draft.unsigned, sig }, [sig.buffer]);
+    let p = ui.pending;
+    if (!p || p.poll !== poll.poll || p.choice !== choice) {
+      status('Signing your ballot with this browser’s key…');
+      const v = await voter(poll.poll);
+      const time = nowRfc3339();
+      const draft = await call('draft', { actor: v.actor, time, poll: poll.poll, choice });
+      const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, v.pair.privateKey, hexToBytes(draft.id)));
+      const line = await call('sign', { unsigned: draft.unsigned, sig }, [sig.buffer]);
+      p = ui.pending = { poll: poll.poll, choice, id: draft.id, time, line };
+    }
     status('Sending your ballot…');
-    let res;
-    try {
-      res = await fetch(`${logBase}/statements`, { method: 'POST', body: line, headers: { 'content-type': 'text/plain' }, credentials: 'omit', cache: 'no-store' });
-    } catch (e) {
-      status(`Your ballot could not be sent (${e.message}). Check your connection and vote again.`);
+    const sent = await send(p);
+    if (!sent.ok) {
+      if (!sent.retry) ui.pending = null; // refused for good: another vote signs a new ballot
+      ui.voteFailed = sent;
+      status('');
       return;
     }
-    const body = await res.json().catch(() => ({}));
-    const accepted = res.status === 201 || (res.status === 409 && body.code === 'statement.duplicate' && Number.isInteger(body.index));
-    if (!accepted) {
-      status(`The collector refused your ballot (${body.code || res.status}): ${body.message || res.statusText}`);
-      return;
-    }
-    const ballot = { id: draft.id, index: body.index, choice, time };
+    ui.pending = null;
+    const ballot = { id: p.id, index: sent.index, choice, time: p.time };
     (ui.ballots[poll.poll] ||= []).push(ballot);
     await saveBallots();
     ui.changing = false;
-    ui.mine = `Your ballot is in the log at index ${body.index}; waiting for the log to seal it…`;
+    ui.mine = `Your ballot is in the log at index ${sent.index}; waiting for the log to seal it…`;
     status('Your vote is in. Waiting for the log to seal it…');
-    await sealedPast(body.index);
+    await sealedPast(sent.index);
     status('Your vote is in. Recounting the log in your browser…');
-    await refresh();
-    status(`Recounted: your vote for “${optionName(choice)}” counts.`);
+    await load();
+    if (ui.result?.fetchError) {
+      status(`Your vote is in the log (index ${sent.index}), but the log could not be read back to recount it. Retry shows the count.`);
+      return;
+    }
+    status(`Recounted: your vote for “${visible(optionName(choice))}” counts.`);
     sealReceipt(poll.poll, ballot);
   } catch (e) {
-    status(`Voting failed: ${e.message}`);
+    ui.voteFailed = { retry: true, text: `Your vote could not be cast: ${e.message}. Your choice is kept; Retry tries again.` };
+    status('');
   } finally {
     ui.busy = false;
     render();
-    $('results').hidden || $('results').focus({ preventScroll: true });
+    if (ui.voteFailed) ($('retry-vote').hidden ? $('choices').querySelector('input:checked') : $('retry-vote'))?.focus();
+    else if (!$('results').hidden) $('results').focus({ preventScroll: true });
   }
 }
 
@@ -560,7 +657,17 @@ async function sealedPast(index) {
 }
 
 /** Fetches the ballot's receipt once a checkpoint covers it, checks it, keeps it. */
+const asking = new Set(); // ballot ids whose receipt is being asked for
 async function sealReceipt(pollId, ballot) {
+  if (asking.has(ballot.id)) return;
+  asking.add(ballot.id);
+  try {
+    await askReceipt(pollId, ballot);
+  } finally {
+    asking.delete(ballot.id);
+  }
+}
+async function askReceipt(pollId, ballot) {
   const vkey = ui.logState.vkey || ui.result?.vkey;
   await sleep(1500); // the collector seals every few seconds; do not ask at once
   for (let attempt = 0; attempt < 40; attempt++) {
@@ -600,6 +707,7 @@ function embedSnippets() {
   const iframeUrl = new URL('poll.html', location.href);
   iframeUrl.searchParams.set('log', logBase);
   if (ui.poll) iframeUrl.searchParams.set('poll', ui.poll.poll);
+  iframeUrl.searchParams.set('theme', 'light'); // light, dark or auto, as embed.js's data-theme
   const title = (ui.poll?.question || 'Poll').replace(/[&"<>]/g, (c) => ({ '&': '&amp;', '"': '&quot;', '<': '&lt;', '>': '&gt;' })[c]);
   return {
     script: `<script ${attrs.join(' ')} async></script>`,
@@ -634,8 +742,7 @@ if (frame && parent !== window) new ResizeObserver(postHeight).observe(document.
 
 // ---------- events ----------
 
-$('ballot').addEventListener('submit', (e) => {
-  e.preventDefault();
+function submit() {
   if (ui.busy) return;
   const picked = $('choices').querySelector('input:checked');
   if (!picked) {
@@ -644,7 +751,13 @@ $('ballot').addEventListener('submit', (e) => {
     return;
   }
   vote(Number(picked.value));
+}
+$('ballot').addEventListener('submit', (e) => {
+  e.preventDefault();
+  submit();
 });
+// The choice stays checked: Retry sends the ballot signed for it (another choice: a new ballot).
+$('retry-vote').addEventListener('click', submit);
 $('change').addEventListener('click', () => {
   ui.changing = true;
   render();
@@ -652,6 +765,7 @@ $('change').addEventListener('click', () => {
 });
 $('cancel').addEventListener('click', () => {
   ui.changing = false;
+  ui.voteFailed = null;
   render();
   $('change').focus();
 });
@@ -674,31 +788,65 @@ $('copy-iframe').addEventListener('click', () => {
 
 // ---------- start ----------
 
+/** Reads and recounts the log; whatever goes wrong ends as a fetchError the fallback explains. */
+async function load() {
+  try {
+    await refresh();
+  } catch (e) {
+    ui.result = { fetchError: `the log could not be checked: ${e.message}` };
+    ui.poll = null;
+  }
+}
+
+let watching = false;
+/** Once the poll is shown: receipts still to fetch, the saved receipt's line, timers. */
+function afterLoad() {
+  if (!ui.poll || ui.result?.status === 'failed') return;
+  // Ballots cast earlier whose receipt never came: ask again.
+  for (const b of myBallots().filter((x) => !x.receipt && ui.result.ballotIndex[x.id] === x.index)) sealReceipt(ui.poll.poll, b);
+  const mine = myChoice();
+  if (mine?.ballot.receipt && !ui.problems.length) {
+    ui.mine = `Your vote (log index ${mine.at}) is still in the log and its saved receipt verifies.`;
+    render();
+  }
+  if (watching) return;
+  watching = true;
+  // Re-render when the poll closes, and keep "closes in" fresh.
+  const left = closesAt() - Date.now();
+  if (left > 0 && left < 2 ** 31 - 1) setTimeout(render, left + 500);
+  setInterval(() => ui.busy || ui.result?.fetchError || render(), 60_000);
+}
+
+// The log could not be read: read it again, in place.
+$('retry').addEventListener('click', async () => {
+  if (ui.retrying) return;
+  ui.retrying = true;
+  render();
+  $('poll').setAttribute('aria-busy', 'true');
+  status('Trying again…');
+  await load();
+  ui.retrying = false;
+  render();
+  if (ui.result?.fetchError) {
+    status(`Tried again at ${new Date().toLocaleTimeString()}: the poll still cannot be shown.`);
+    return;
+  }
+  status('');
+  afterLoad();
+  // The Retry button is gone: focus goes to the poll's question.
+  $('question').tabIndex = -1;
+  $('question').focus();
+});
+
 async function start() {
   if (setupError) {
     render();
     return;
   }
   ui.blocker = await votingBlocker();
-  try {
-    await refresh();
-  } catch (e) {
-    ui.result = { fetchError: `the log could not be checked: ${e.message}` };
-  }
+  await load();
   render();
-  if (ui.poll && ui.result?.status !== 'failed') {
-    // Ballots cast earlier whose receipt never came: ask again.
-    for (const b of myBallots().filter((x) => !x.receipt && ui.result.ballotIndex[x.id] === x.index)) sealReceipt(ui.poll.poll, b);
-    const mine = myChoice();
-    if (mine?.ballot.receipt && !ui.problems.length) {
-      ui.mine = `Your vote (log index ${mine.at}) is still in the log and its saved receipt verifies.`;
-      render();
-    }
-    // Re-render when the poll closes, and keep "closes in" fresh.
-    const left = closesAt() - Date.now();
-    if (left > 0 && left < 2 ** 31 - 1) setTimeout(render, left + 500);
-    setInterval(() => ui.busy || render(), 60_000);
-  }
+  afterLoad();
   window.onusPoll = ui; // for tests and the curious
 }
 
