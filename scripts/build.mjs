@@ -24,3 +24,6 @@ const wasm = readFileSync(join(root, 'www', 'pkg', 'onus_bg.wasm'));
 const og = readFileSync(join(root, 'www', 'pkg', 'onus_og_bg.wasm'));
 console.log(`build: www/pkg/onus_og_bg.wasm ${og.length} bytes, ${gzipSync(og, { level: 9 }).length} gzipped`);
 console.log(`build: www/pkg/onus_bg.wasm ${wasm.length} bytes, ${gzipSync(wasm, { level: 9 }).length} gzipped`);
+// The demo trace the page's "Try the demo" opens (www/demo.jsonl), so that any
+// copy of www/ a build made has it; npm start writes it again, as it seals it.
+sh('target/release/onus demo --statements 2000 --out www/demo.jsonl');

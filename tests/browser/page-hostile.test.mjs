@@ -50,7 +50,10 @@ test('a million junk lines: a bounded report, counted findings, the same as the 
   assert.equal(report.findings.filter((f) => f.code === 'statement.malformed').length, 1000);
   assert.deepEqual(report.findings_omitted.map((o) => [o.code, o.count]), [['statement.malformed', 999_000]]);
   assert.equal(report.counts.error, 1_000_001); // every line, and the missing genesis
-  assert.match(await page.locator('#findings').textContent(), /999,000 more statement\.malformed not listed/);
+  // No line is a statement: the page says "not a trace" in one sentence, without a million findings.
+  assert.equal(await page.locator('#verdict-word').textContent(), 'Not a trace');
+  assert.match(await page.locator('.verdict-sentence').textContent(), /^junk1m\.txt is not a trace: none of its lines is a signed statement\./);
+  assert.equal(await page.locator('#findings').isHidden(), true);
   assert.deepEqual(errors, []);
   await context.close();
 });

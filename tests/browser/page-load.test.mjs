@@ -187,8 +187,9 @@ test('an HTML page instead of a trace: failed, with a "not a trace" hint', async
   const report = await page.evaluate(() => window.onusReport);
   assert.deepEqual(report, cliReport(join(dir, 'page.html')));
   assert.ok(report.findings.some((f) => f.code === 'statement.malformed'));
+  assert.equal(await page.locator('#verdict-word').textContent(), 'Not a trace');
   const hint = page.locator('.not-a-trace');
-  assert.match(await hint.textContent(), /This is not a trace: .*web page \(HTML\)/);
+  assert.match(await hint.textContent(), /^page\.html is a web page \(HTML\), not a trace\. The link probably points at a page about the trace/);
   await screenshotTop(page, 'not-a-trace');
   assert.deepEqual(errors, []);
   await context.close();

@@ -30,6 +30,12 @@ expose(started({
   views: ({ indexes }) => (verifier ? views(indexes) : []),
   search: ({ query, limit }) => (verifier ? Array.from(guard(() => verifier.search(query, limit))) : []),
   indexOf: ({ hex }) => (verifier ? guard(() => verifier.indexOf(hex)) ?? null : null),
+  // The statements whose refs name this one, as rows (at most `limit` of them) and their count.
+  referencedBy: ({ index, limit }) => {
+    if (!verifier) return { count: 0, rows: [] };
+    const all = guard(() => verifier.referencedBy(index));
+    return { count: all.length, rows: Array.from(all.subarray(0, limit), (i) => row(i)) };
+  },
   committingTo,
   receipt,
 }));
@@ -61,11 +67,34 @@ function errorText(e) {
 }
 
 /** True when the first bytes are an HTML page rather than JSON Lines. */
-function looksLikeHtml(bytes) {
+/**
+ * What the first bytes say a file is, when it is plainly not JSON Lines, so the
+ * page can say "this is not a trace" in words: 'html', 'png', 'jpeg', 'gif',
+ * 'webp', 'pdf', 'zip', 'gzip', 'binary', 'json' (one JSON document over
+ * several lines), or null (it may be a trace; the core judges).
+ */
+function contentKind(bytes) {
+  const starts = (...sig) => sig.every((b, k) => bytes[k] === b);
+  if (starts(0x89, 0x50, 0x4e, 0x47)) return 'png';
+  if (starts(0xff, 0xd8, 0xff)) return 'jpeg';
+  if (starts(0x47, 0x49, 0x46, 0x38)) return 'gif';
+  if (starts(0x52, 0x49, 0x46, 0x46) && bytes[8] === 0x57 && bytes[9] === 0x45) return 'webp';
+  if (starts(0x25, 0x50, 0x44, 0x46)) return 'pdf';
+  if (starts(0x50, 0x4b, 0x03, 0x04)) return 'zip';
+  if (starts(0x1f, 0x8b)) return 'gzip';
   let i = 0;
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3;
+  if (starts(0xef, 0xbb, 0xbf)) i = 3;
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
-  return bytes[i] === 0x3c; // '<': a web page (or XML), never a JSON Lines trace
+  if (bytes[i] === 0x3c) return 'html'; // '<': a web page (or XML), never a JSON Lines trace
+  if (bytes.subarray(0, 512).some((b) => b < 0x09)) return 'binary';
+  // '[', or '{' with the line ending before the object does: one document, pretty-printed.
+  if (bytes[i] === 0x5b) return 'json';
+  if (bytes[i] === 0x7b) {
+    const nl = bytes.indexOf(0x0a, i);
+    const line = new TextDecoder().decode(bytes.subarray(i, nl < 0 ? bytes.length : nl)).trim();
+    if (nl >= 0 && !line.endsWith('}')) return 'json';
+  }
+  return null;
 }
 
 /**
@@ -150,7 +179,7 @@ async function verify({ src, key, known, policy, pinnedPolicies }, { progress, s
   verifier = res.verifier;
   return {
     report: res.report,
-    info: { elapsed: performance.now() - started, bytes, html: firstBytes ? looksLikeHtml(firstBytes) : false, empty: bytes === 0, version: version() },
+    info: { elapsed: performance.now() - started, bytes, html: firstBytes ? contentKind(firstBytes) === 'html' : false, content: firstBytes ? contentKind(firstBytes) : null, empty: bytes === 0, version: version() },
   };
 }
 
@@ -181,7 +210,7 @@ async function verifyLog({ url, key, known, state, policy, pinnedPolicies }, { p
     if (e?.kind === 'otherlog' || e?.kind === 'panic' || e?.kind === 'memory') throw e;
     throw loadError(e, { url: base });
   }
-  const info = { elapsed: performance.now() - started, bytes: out.fetched.bytes, files: out.fetched.files, html: false, empty: false, version: version(), tiled: base };
+  const info = { elapsed: performance.now() - started, bytes: out.fetched.bytes, files: out.fetched.files, html: false, content: null, empty: false, version: version(), tiled: base };
   const result = { report: out.report, state: out.state, since: out.since, stateRefused: out.stateRefused, info };
   return out.state ? transfer(result, [out.state.buffer]) : result;
 }

@@ -1,8 +1,13 @@
 // Saves a value as a pretty-printed JSON file (a report, the evidence of a
-// fork or a rollback), from a Blob URL: nothing is uploaded.
+// fork or a rollback), or any text (the HTML report), from a Blob URL:
+// nothing is uploaded.
 
 export function downloadJson(name, value) {
-  const blob = new Blob([`${JSON.stringify(value, null, 2)}\n`], { type: 'application/json' });
+  downloadText(name, `${JSON.stringify(value, null, 2)}\n`, 'application/json');
+}
+
+export function downloadText(name, text, type) {
+  const blob = new Blob([text], { type });
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;

@@ -19,7 +19,11 @@ export function reportContext(report) {
     if (m) return m.name;
     return report && key === report.log_key ? 'log key' : null;
   };
+  const malformed = (report?.findings ?? []).filter((f) => f.code === 'statement.malformed').length
+    + ((report?.findings_omitted ?? []).find((o) => o.code === 'statement.malformed')?.count ?? 0);
   return {
+    /** Not a trace at all: no valid first statement and no line is a statement (an image, a JSON document, prose). */
+    notATrace: !!report && report.origin == null && report.statements > 0 && malformed === report.statements,
     nameOf,
     who: (key) => (key ? nameOf(key) ?? shortKey(key) : 'nobody'),
     roleOf: (key) => roster.get(key)?.role ?? null,

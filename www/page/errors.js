@@ -5,7 +5,12 @@
 
 const HTTP_TEXT = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 410: 'Gone', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
-/** {title, text, hint} for a load that failed, from the error's kind (see engine/worker.js). */
+/**
+ * {title, text, hint, publisher?} for a load that failed, from the error's kind
+ * (see engine/worker.js). `hint` is what the reader can do in this page;
+ * `publisher`, where there is one, is for whoever runs the log or its tools
+ * (command lines), shown behind a "For publishers" detail.
+ */
 export function describeError(err, src) {
   const where = src && src.url ? src.url : src?.label || 'the trace';
   switch (err.kind) {
@@ -37,7 +42,7 @@ export function describeError(err, src) {
       if (/^(policy line \d+|the policy)/.test(err.message || '')) {
         return { title: 'The trust policy cannot be used', text: err.message, hint: 'The policy= link must point at a C2SP tlog-policy text: log, witness, group and quorum lines (docs/FORMAT.md section 9). Nothing was checked with it.' };
       }
-      return { title: 'The pinned log key cannot be used', text: err.message, hint: 'The key= parameter must be the log’s verifier key (origin+keyid+base64, as `onus keygen` prints it) or its base64url public key.' };
+      return { title: 'The pinned log key cannot be used', text: err.message, hint: 'The key= part of the address must be the log’s verifier key (origin+keyid+base64) or its base64url public key: copy it again from whoever published the log.', publisher: '`onus keygen` prints a log’s verifier key (vkey); that is the value for key=.' };
     case 'policy':
       return { title: 'The trust policy could not be fetched', text: err.message, hint: 'Check the policy= link (it must be reachable from this page, with CORS if it is on another site). Nothing was checked: a trace is not read without the policy you asked for.' };
     case 'index':
@@ -48,7 +53,8 @@ export function describeError(err, src) {
       return {
         title: 'This trace is too large for this browser',
         text: `Checking ${where} needed more memory than this browser gives the page. Nothing was concluded about the trace.`,
-        hint: 'Check it with the command line instead, which reads it as a stream with little memory: onus verify followed by the trace’s address or file. Or open this page on a computer with more memory, in a 64-bit browser.',
+        hint: 'Open this page on a computer with more memory, in a 64-bit browser, or ask the publisher for it as a tiled log (a link with ?log=), which this page checks piece by piece.',
+        publisher: 'The command line reads a trace as a stream with little memory: `onus verify` followed by the trace’s address or file. `onus publish` writes a trace as a tiled log for readers in the browser.',
       };
     case 'panic':
       return { title: 'The verifier stopped on an internal error', text: `Onus hit a bug and stopped: “${err.message}”.`, hint: 'This says nothing about whether the trace is good or bad. Please report it (with the trace if you can); the page has restarted its verifier.' };

@@ -1,7 +1,7 @@
 // The ways a trace comes in: the file picker, the link form, the paste box,
 // paste anywhere (a trace, a link, or a receipt) and drop anywhere (the
 // artifact and receipt cards take their own drops).
-import { urlSource, fileSource, textSource, textKind } from './sources.js';
+import { urlSource, typedUrlSource, fileSource, textSource, textKind } from './sources.js';
 
 /** `onTrace(src)` checks a source (page/sources.js); `onReceipt(text)` checks a pasted receipt. */
 export function wireIntake({ onTrace, onReceipt }) {
@@ -22,7 +22,7 @@ export function wireIntake({ onTrace, onReceipt }) {
   $('url-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const v = $('url-input').value.trim();
-    if (v) onTrace(urlSource(v));
+    if (v) onTrace(typedUrlSource(v));
   });
   $('paste-go').addEventListener('click', () => {
     const t = $('paste-input').value;

@@ -12,7 +12,9 @@
 // For a tiled log (?log=URL/) also window.onusSince ({kind, held, served}: what
 // became of the checkpoint this browser kept) and window.onusFetched ({files, bytes}).
 import { h, clear, visible, fmtBytes } from '../lib/dom.js';
-import { downloadJson } from '../lib/download.js';
+import { downloadJson, downloadText } from '../lib/download.js';
+import { reportHtml, incidentTimelines } from './report-html.js';
+import './print.js';
 import { createVerifier } from './verifier.js';
 import { urlSource, logSource, engineSource } from './sources.js';
 import { loadLogState, saveLogState, dropLogState } from './log-state.js';
@@ -32,6 +34,8 @@ import { Explorer } from './views/explorer.js';
 import { wireArtifactTool } from './tools/artifact.js';
 import { wireReceiptTool } from './tools/receipt.js';
 import { createOg, looksLikeOg } from './og.js';
+import { announce, announceStart, announceProgress } from './announce.js';
+import { pushCheck, heldSource, shownInAddress, showInAddress, movedToAnotherCheck } from './address.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -41,6 +45,10 @@ const pinned = (params.get('key') || '').trim();
 let givenPolicy = null;
 /** The most a policy file may be: a policy is a few lines. */
 const MAX_POLICY = 64 * 1024;
+/** The demo trace beside the page (`npm run build` writes it). */
+const DEMO = 'demo.jsonl';
+/** What the tab is called with nothing checked. */
+const TITLE = document.title;
 
 const verifier = createVerifier({ onQueryCrash: (err) => $('banners').append(panicBanner(err)) });
 /** code -> {code, severity, summary, advice}: the core's words for its findings. */
@@ -69,7 +77,13 @@ const explorer = new Explorer({
   nameOf: (key) => shown.nameOf(key),
   roleOf: (key) => shown.roleOf(key),
   findingsAt: (i) => shown.findingsAt(i),
+  referencedBy: verifier.referencedBy,
+  onSelect: (i) => showInAddress('statement', i),
 });
+/** The incident view's handle ({openIncident}) for the report on screen. */
+let incidentsView = null;
+/** Focus moves with the check under way (see checkStarted). */
+let focusFollows = false;
 
 /** Fetches &policy=URL (plain text; the core parses it). Throws kind 'policy'. */
 async function loadPolicy(raw) {
@@ -103,6 +117,10 @@ async function main() {
   receipts = wireReceiptTool($('receipt'), { receipt: verifier.receipt, pinned, keys: rememberedKeys, nameOf: (key) => shown.nameOf(key) });
   og.wire();
   wireIntake({ onTrace: routeSource, onReceipt: receipts.checkText });
+  $('try-demo').addEventListener('click', () => routeSource(urlSource(DEMO)));
+  window.addEventListener('popstate', (e) => { if (movedToAnotherCheck(e.state)) fromAddress(e.state); });
+  // A link to a statement or incident of the report on screen (#statement=N) opens it without checking again.
+  window.addEventListener('hashchange', () => { if (shown.report) showFromAddress(); });
   showPinnedKey();
   const policy = (params.get('policy') || '').trim();
   if (policy) {
@@ -113,12 +131,21 @@ async function main() {
       $('sourcebar').hidden = false;
       $('load').hidden = true;
       $('download').hidden = true;
+      $('download-html').hidden = true;
       $('src-name').textContent = visible(params.get('trace') || params.get('log') || policy);
       renderLoadError($('error'), err, { label: policy, url: policy }, { onRetry: () => location.reload(), onAnother: showLoad });
       setStatus('error');
       return;
     }
   }
+  fromAddress(history.state);
+}
+
+/** Checks what the address names (on load, and after Back or Forward); nothing named: the load card. */
+function fromAddress(state) {
+  const held = heldSource(state);
+  if (held) { startVerify(held); return; }
+  const params = new URLSearchParams(location.search);
   if (params.get('og')) { og.checkAddress(params); return; }
   const trace = params.get('trace');
   const log = params.get('log');
@@ -126,6 +153,13 @@ async function main() {
   if (log && index != null) checkOneStatement(logSource(log), index, receipts);
   else if (log) startVerifyLog(logSource(log));
   else if (trace) startVerify(urlSource(trace));
+  else if (state?.onus) {
+    // A file or pasted text checked earlier in a visit this page no longer holds.
+    run?.ctrl.abort();
+    run = null;
+    resetResults();
+    showLoad();
+  }
 }
 
 function setStatus(s) {
@@ -143,6 +177,7 @@ function askAbout() {
 function wireSourceBar() {
   $('cancel').addEventListener('click', cancel);
   $('download').addEventListener('click', downloadReport);
+  $('download-html').addEventListener('click', downloadReportHtml);
   $('another').addEventListener('click', () => ($('load').hidden ? showLoad() : ($('load').hidden = true)));
 }
 
@@ -160,9 +195,12 @@ async function routeSource(src) {
   // The status says "running" from the moment a source is given, before the sniff reads its start.
   setStatus('running');
   if (src.kind === 'blob' && looksLikeOg(await src.blob.slice(0, 1 << 20).text())) {
+    pushCheck({ kind: 'og' });
     og.checkBlob(src.blob, src.label);
     return;
   }
+  // A new check the reader asked for: a new history entry (Back returns to the last one).
+  if (!src.error) pushCheck(src);
   startVerify(src);
 }
 
@@ -180,10 +218,11 @@ function startVerify(src, { known } = {}) {
   $('sourcebar').hidden = false;
   $('src-name').textContent = visible(src.label);
   $('download').hidden = true;
-  progressStarted($('progress'), src.label);
+  $('download-html').hidden = true;
+  checkStarted(src);
   verifier.verify({ src: engineSource(src), key: pinned || undefined, known: known || undefined, ...policyArgs() }, {
     signal: mine.ctrl.signal,
-    onProgress: (p) => { if (run === mine) progressShown($('progress'), p); },
+    onProgress: (p) => { if (run === mine) { progressShown($('progress'), p); announceProgress(p); } },
   }).then(
     (res) => { if (run === mine) finished(res); },
     (err) => { if (run === mine) loadFailed(err, src); },
@@ -208,12 +247,13 @@ async function startVerifyLog(src) {
   $('sourcebar').hidden = false;
   $('src-name').textContent = visible(src.label);
   $('download').hidden = true;
-  progressStarted($('progress'), src.label);
+  $('download-html').hidden = true;
+  checkStarted(src);
   const kept = await loadLogState(src.url);
   if (run !== mine) return;
   verifier.verifyLog({ url: src.url, key: pinned || undefined, known: known || undefined, state: kept?.state, ...policyArgs() }, {
     signal: mine.ctrl.signal,
-    onProgress: (p) => { if (run === mine) progressShown($('progress'), p); },
+    onProgress: (p) => { if (run === mine) { progressShown($('progress'), p); announceProgress(p); } },
   }).then(
     async (res) => {
       if (run !== mine) return;
@@ -258,6 +298,7 @@ async function checkOneStatement(src, raw, receipts) {
   $('sourcebar').hidden = false;
   $('src-name').textContent = visible(`${src.label} · statement ${index}`);
   $('download').hidden = true;
+  $('download-html').hidden = true;
   let got;
   try {
     got = await verifier.receiptFromLog({ url: src.url, index });
@@ -274,6 +315,27 @@ async function checkOneStatement(src, raw, receipts) {
   setStatus(r ? r.status : 'error');
 }
 
+/** The progress card, the tab's title and what a screen reader hears as a check starts. */
+function checkStarted(src) {
+  // The reader was on a control (the link field, a button) that the check now hides: focus
+  // follows the check, to the progress card and then to the verdict. A check the address
+  // started takes no focus: the reader has not moved yet.
+  const a = document.activeElement;
+  focusFollows = !!a && a !== document.body && !!a.closest('[hidden]');
+  progressStarted($('progress'), src.label);
+  document.title = `Checking ${visible(src.label)} · Onus`;
+  announceStart(visible(src.label));
+  if (focusFollows) $('progress-title').focus({ preventScroll: true });
+}
+
+/** After a check ends, focus goes to what replaced the card it was in (the verdict, or `el`). */
+function focusResult(el = $('verdict-word')) {
+  const a = document.activeElement;
+  const lost = a && a !== document.body && (a.closest('[hidden]') || a.closest('#progress'));
+  if ((focusFollows || lost) && el) el.focus({ preventScroll: true });
+  focusFollows = false;
+}
+
 function cancel() {
   if (!run) return;
   const { src, ctrl } = run;
@@ -281,11 +343,17 @@ function cancel() {
   ctrl.abort();
   $('progress').hidden = true;
   renderCancelled($('verdict'), src, { onRetry: () => startVerify(src) });
+  document.title = `Cancelled: ${visible(src.label)} · Onus`;
+  announce(`Cancelled. Nothing was concluded about ${visible(src.label)}.`);
+  focusFollows = true; // the Cancel button is gone with its card
+  focusResult();
   setStatus('cancelled');
 }
 
 function resetResults() {
   shown = { report: null, ...reportContext(null) };
+  incidentsView = null;
+  document.title = TITLE;
   window.onusReport = undefined;
   window.onusSince = undefined;
   window.onusOgReport = undefined;
@@ -303,6 +371,11 @@ function loadFailed(err, src) {
   run = null;
   $('progress').hidden = true;
   renderLoadError($('error'), err, src, { onRetry: startVerify, onAnother: showLoad });
+  const title = $('error').querySelector('h2')?.textContent || 'The trace could not be checked';
+  document.title = `${title} · Onus`;
+  announce(title);
+  $('error').setAttribute('tabindex', '-1');
+  focusResult($('error'));
   setStatus('error');
 }
 
@@ -319,27 +392,45 @@ function finished({ report, info }) {
   const trust = updateTrust(src, report, known);
   const policy = { ...updatePolicy(report, givenPolicy), given: givenPolicy };
   shown = { report, info, src, trust, policy, ...reportContext(report) };
-  renderVerdict($('verdict'), shown, { pinned, vocabulary });
+  // A tiled log's statements are not held here: each opens alone (&index=N), checked from its tiles.
+  const open = info.tiled ? (i) => { location.href = statementHref(i); } : openStatement;
+  const statementHref = (i) => (info.tiled ? `?log=${encodeURIComponent(info.tiled)}&index=${i}` : `#statement=${i}`);
+  renderVerdict($('verdict'), shown, { pinned, vocabulary, openStatement: open, statementHref });
   renderBanners($('banners'), shown, {
     trustNewKey: () => rememberKey(report.origin, report.vkey),
     pinNewPolicy: () => pinPolicy(report.origin, givenPolicy, report.policy?.quorum ?? null),
     saveEvidence: () => downloadJson(`onus-evidence-${fileName(report.origin || 'log')}.json`, evidence(report, trust, src)),
   });
-  // Not a log at all (a web page, no valid first statement): no accountability to show.
-  // A tiled log's statements are not held here: each opens alone (&index=N), checked from its tiles.
-  const open = info.tiled ? (i) => { location.href = `?log=${encodeURIComponent(info.tiled)}&index=${i}`; } : openStatement;
+  // Not a log at all (a web page, an image, no valid first statement): no accountability to show.
   const views = info.tiled ? () => Promise.reject(new Error('a tiled log’s statements are not kept in the page; open one by its number')) : verifier.views;
   if (report.origin != null && !info.html) {
-    renderAccountability($('accountability'), report, { who: shown.who, roleText: shown.roleText, openStatement: open, views });
+    incidentsView = renderAccountability($('accountability'), report, { who: shown.who, roleText: shown.roleText, openStatement: open, views, onIncident: (first) => showInAddress('incident', first) });
   }
-  renderPolls($('votes'), report, { openStatement: open });
-  renderFindings($('findings'), report, { vocabulary, openStatement: open });
-  // A tiled log's statements are not held in the page, so it has no explorer.
-  $('explorer').hidden = report.statements === 0 || !!info.tiled;
+  const notATrace = shown.notATrace || (info.html && report.status === 'failed');
+  if (!notATrace) {
+    renderPolls($('votes'), report, { openStatement: open });
+    renderFindings($('findings'), report, { vocabulary, openStatement: open });
+  }
+  // A tiled log's statements are not held in the page, so it has no explorer; a file that is not a trace neither.
+  $('explorer').hidden = report.statements === 0 || !!info.tiled || notATrace;
   if (!info.tiled) explorer.load(report.statements);
   $('download').hidden = false;
+  $('download-html').hidden = false;
+  checkedAt = new Date();
   window.onusReport = report;
+  const word = notATrace ? 'Not a trace' : $('verdict-word')?.textContent;
+  document.title = `${word}: ${visible(src.label)} · Onus`;
+  announce(`${word}. ${$('verdict').querySelector('.verdict-sentence')?.textContent ?? ''}`);
+  focusResult();
+  showFromAddress();
   setStatus(report.status);
+}
+
+/** `#statement=N` or `#incident=N` in the address opens that statement or incident once the report is in. */
+function showFromAddress() {
+  const want = shownInAddress();
+  if (want.statement != null && want.statement < (shown.report?.statements ?? 0) && !shown.info?.tiled) openStatement(want.statement);
+  else if (want.incident != null && incidentsView?.openIncident) incidentsView.openIncident(want.incident);
 }
 
 function openStatement(i) {
@@ -350,6 +441,25 @@ function openStatement(i) {
 function downloadReport() {
   if (!shown.report) return;
   downloadJson(`onus-report-${fileName(shown.report.origin || 'trace')}.json`, shown.report);
+}
+
+/** When the report on screen was made (the HTML report says when it was checked). */
+let checkedAt = null;
+
+/** The HTML report (page/report-html.js), with the first incidents' timelines asked of the verifier first. */
+async function downloadReportHtml() {
+  const at = shown;
+  if (!at.report) return;
+  const button = $('download-html');
+  button.disabled = true;
+  try {
+    const timelines = await incidentTimelines(at.report, at.info?.tiled ? null : verifier.views);
+    if (shown !== at) return; // another check replaced it meanwhile
+    const html = reportHtml(at, { vocabulary, timelines, checkedAt, page: `${location.origin}${location.pathname}`, pinned });
+    downloadText(`onus-report-${fileName(at.report.origin || 'trace')}.html`, html, 'text/html;charset=utf-8');
+  } finally {
+    button.disabled = false;
+  }
 }
 
 const fileName = (s) => s.replace(/[^a-zA-Z0-9.-]+/g, '_');

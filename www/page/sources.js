@@ -15,6 +15,23 @@ export function urlSource(raw) {
   return { kind: 'url', url: url.href, name: url.href, label: url.origin === location.origin ? url.pathname.split('/').pop() || url.href : url.href };
 }
 
+/**
+ * A link a person typed: `example.org/trace.jsonl` means https://example.org/…,
+ * as in a browser's address bar (resolved against this page it would be a 404
+ * from the page's own server). A path (`/x`, `./x`, `../x`) stays relative.
+ */
+export function typedUrlSource(raw) {
+  const t = raw.trim();
+  const hostPort = /^[^/:\s]+:\d+(\/|$)/.test(t);
+  const hasScheme = /^[a-z][a-z0-9+.-]*:/i.test(t) && !hostPort;
+  if (!hasScheme && !/^[./]/.test(t) && (hostPort || /^[^\s/]+\.[^\s/]+/.test(t))) {
+    // As an address bar does: plain http for this machine, https elsewhere.
+    const local = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:|\/|$)/i.test(t);
+    return urlSource(`${local ? 'http' : 'https'}://${t}`);
+  }
+  return urlSource(t);
+}
+
 /** A tiled log (`?log=`): its prefix, as the engine worker and IndexedDB spell it. */
 export function logSource(raw) {
   const u = urlSource(raw);

@@ -67,6 +67,8 @@ export function createVerifier({ onQueryCrash }) {
     rowsAt: (indexes) => ask('rowsAt', { indexes }),
     views: (indexes) => ask('views', { indexes }),
     search: (query, limit) => ask('search', { query, limit }),
+    /** {count, rows}: the statements that refer to statement `index` (the first `limit` as rows). */
+    referencedBy: (index, limit) => ask('referencedBy', { index, limit }),
     committingTo: (what, onProgress) => ask('committingTo', what, { onProgress }),
     receipt: (what) => ask('receipt', what),
   };

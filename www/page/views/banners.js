@@ -57,7 +57,7 @@ export function renderBanners(box, { report: r, trust, policy }, { trustNewKey, 
         h('strong', { class: 'banner-title' }, '⚠ Fork: two different histories of the same log'),
         h('p', null, `You saw “${r.origin}” before with ${fmtInt(held.size)} statements and root `, h('code', { class: 'hex' }, shortHash(held.root, 16)), `${when}${from}. This copy has a different history up to that point.`),
         h('p', null, r.fork
-          ? 'Keep the evidence: both checkpoints, each signed by the log key, and the proof that this copy’s history differs from the one you saw. It is a proof anyone can check again (with onus verify-fork), without trusting this page or you. '
+          ? 'Keep the evidence: both checkpoints, each signed by the log key, and the proof that this copy’s history differs from the one you saw. It is a proof anyone can check again, without trusting this page or you (publishers: `onus verify-fork` reads the file). '
           : 'Keep the evidence: together the two checkpoints show that the log operator showed different histories of one log. ', save)));
     }
   }

@@ -4,6 +4,10 @@
 // statement views all come from the engine worker (wasm) through `api`; this
 // file only renders.
 import { h, clear, fmtInt, shortKey, shortHash, visible } from '../../lib/dom.js';
+import { copyLinkButton } from '../../lib/copy-link.js';
+
+/** How many "Referenced by" statements are listed at once. */
+const REFERRERS_SHOWN = 50;
 
 const ROW_H = 34;
 /** Browsers cap element heights (~17M px in Firefox); past this the scroll position is scaled. */
@@ -14,7 +18,8 @@ const CACHE_LIMIT = 20_000;
 export class Explorer {
   /**
    * @param els {list, detail, searchForm, searchInput, searchStatus, searchResults}
-   * @param api {rows(start,count), rowsAt(indexes), views(indexes), search(q,limit), nameOf(key), roleOf(key), findingsAt(index)}
+   * @param api {rows(start,count), rowsAt(indexes), views(indexes), search(q,limit), referencedBy(index, limit),
+   *   nameOf(key), roleOf(key), findingsAt(index), onSelect(index | null)}: onSelect is told which statement is shown, for the address.
    */
   constructor(els, api) {
     this.els = els;
@@ -99,9 +104,11 @@ export class Explorer {
     const count = Math.min(this.visibleCount, Math.max(0, this.n - first));
     this.window.style.transform = `translateY(${top}px)`;
     while (this.pool.length < count) {
+      // The option's name is its visible text (no aria-label that could differ
+      // from it): spaces between the cells, and the sign's meaning in words.
       const r = h('div', { class: 'vrow', role: 'option' },
-        h('span', { class: 'c-idx' }), h('span', { class: 'c-kind' }), h('span', { class: 'c-actor' }),
-        h('span', { class: 'c-id' }), h('span', { class: 'c-sig' }));
+        h('span', { class: 'c-idx' }), ' ', h('span', { class: 'c-kind' }), ' ', h('span', { class: 'c-actor' }), ' ',
+        h('span', { class: 'c-id' }), ' ', h('span', { class: 'c-sig' }, h('span', { 'aria-hidden': 'true' }), h('span', { class: 'visually-hidden' })));
       this.pool.push(r);
       this.window.append(r);
     }
@@ -117,23 +124,23 @@ export class Explorer {
       el.setAttribute('aria-selected', String(i === this.selected));
       el.classList.toggle('selected', i === this.selected);
       const [ci, ck, ca, cid, cs] = el.children;
+      const [sign, signWords] = cs.children;
       ci.textContent = `#${i}`;
       if (!row) {
         missing = true;
-        ck.textContent = '…'; ca.textContent = ''; cid.textContent = ''; cs.textContent = '';
+        ck.textContent = 'loading…'; ca.textContent = ''; cid.textContent = ''; sign.textContent = ''; signWords.textContent = '';
         el.classList.remove('bad', 'malformed');
-        el.setAttribute('aria-label', `Statement ${i}, loading`);
         continue;
       }
       const malformed = !row.id;
       ck.textContent = malformed ? 'malformed' : row.kind;
       ca.textContent = row.actor ? visible(row.name || this.api.nameOf(row.actor) || shortKey(row.actor)) : '—';
       cid.textContent = row.id ? row.id.slice(0, 12) : '';
-      cs.textContent = malformed ? '✗' : row.signature_ok ? '✓' : '✗';
-      cs.title = malformed ? 'not a valid statement' : row.signature_ok ? 'signature valid' : 'signature does not verify';
+      sign.textContent = malformed || !row.signature_ok ? '✗' : '✓';
+      signWords.textContent = malformed ? 'not a valid statement' : row.signature_ok ? 'signature valid' : 'signature does not verify';
+      cs.title = signWords.textContent;
       el.classList.toggle('bad', !malformed && !row.signature_ok);
       el.classList.toggle('malformed', malformed);
-      el.setAttribute('aria-label', `Statement ${i}: ${malformed ? 'malformed line' : `${row.kind} by ${row.name || row.actor}, signature ${row.signature_ok ? 'valid' : 'invalid'}`}`);
     }
     if (this.selected != null && this.selected >= first && this.selected < first + count) {
       this.els.list.setAttribute('aria-activedescendant', `stmt-row-${this.selected}`);
@@ -199,6 +206,7 @@ export class Explorer {
   async select(i, { scroll = true, focus = false } = {}) {
     if (!(i >= 0 && i < this.n)) return;
     this.selected = i;
+    this.api.onSelect?.(i);
     if (scroll) this.scrollToIndex(i); else this.render();
     if (focus) this.els.list.focus({ preventScroll: true });
     const gen = this.generation;
@@ -225,7 +233,8 @@ export class Explorer {
     const { row, view } = v;
     const malformed = !!view.error;
     d.append(h('h3', { class: 'detail-title' }, `Statement #${row.index} `,
-      h('span', { class: `kind-badge${malformed ? ' bad' : ''}` }, malformed ? 'malformed' : view.kind)));
+      h('span', { class: `kind-badge${malformed ? ' bad' : ''}` }, malformed ? 'malformed' : view.kind)),
+    copyLinkButton(`statement=${row.index}`, 'Copy link to this statement'));
     const dl = h('dl', { class: 'facts compact' });
     const fact = (k, ...v) => dl.append(h('dt', null, k), h('dd', null, ...v));
     if (malformed) {
@@ -251,6 +260,9 @@ export class Explorer {
       } else {
         fact('Refers to', h('span', { class: 'muted' }, 'nothing'));
       }
+      const referrers = h('dd', null, h('span', { class: 'muted' }, 'looking…'));
+      dl.append(h('dt', null, 'Referenced by'), referrers);
+      this.fillReferrers(referrers, row.index);
     }
     d.append(dl);
     const fs = this.api.findingsAt(row.index);
@@ -261,6 +273,30 @@ export class Explorer {
     }
     d.append(h('h4', null, malformed ? 'The line as it is in the file' : 'The statement'),
       h('pre', { class: 'json', tabindex: '0', 'aria-label': 'Statement JSON' }, view.pretty));
+  }
+
+  /** The statements that answer this one (their refs name it), as links. */
+  async fillReferrers(dd, index) {
+    const gen = this.generation;
+    let got;
+    try {
+      got = await this.api.referencedBy(index, REFERRERS_SHOWN);
+    } catch (err) {
+      clear(dd).append(h('span', { class: 'muted' }, `cannot be listed: ${err.message}`));
+      return;
+    }
+    if (gen !== this.generation || this.selected !== index) return;
+    clear(dd);
+    if (!got.count) { dd.append(h('span', { class: 'muted' }, 'nothing refers to it')); return; }
+    const ul = h('ul', { class: 'refs' });
+    for (const r of got.rows) {
+      if (!r) continue;
+      const who = r.actor ? (r.name || this.api.nameOf(r.actor) || shortKey(r.actor)) : '';
+      ul.append(h('li', null, h('button', { type: 'button', class: 'link', onclick: () => this.select(r.index, { focus: false }) },
+        `#${r.index}`, ' ', r.id ? r.kind : 'malformed', who ? ` by ${visible(who)}` : '')));
+    }
+    dd.append(ul);
+    if (got.count > got.rows.length) dd.append(h('p', { class: 'muted' }, `and ${fmtInt(got.count - got.rows.length)} more`));
   }
 
   async search(q) {

@@ -10,7 +10,7 @@ const SEVERITIES = [
 ];
 const PAGE = 100; // findings shown at once per code; "Show more" for the rest
 
-/** `section` is #findings; `vocabulary`: code -> {summary, advice} from the core. */
+/** `section` is #findings; `vocabulary`: code -> {summary, advice, publisher} from the core. */
 export function renderFindings(section, r, { vocabulary, openStatement }) {
   const box = clear(section.querySelector('#findings-list'));
   if (!r.findings.length) {
@@ -41,7 +41,8 @@ function codeGroup(code, items, omitted, { vocabulary, openStatement, statements
   const advice = words?.advice ?? items[0].advice;
   const group = h('div', { class: 'code-group', 'data-code': code },
     h('p', { class: 'code-head' }, h('code', { class: 'code' }, code), ` (${fmtInt(items.length + omitted)})`, words?.summary ? `: ${words.summary}` : ''),
-    advice ? h('p', { class: 'advice' }, h('strong', null, 'What to do: '), advice) : null);
+    advice ? h('p', { class: 'advice' }, h('strong', null, 'What to do: '), advice) : null,
+    words?.publisher ? h('details', { class: 'for-publishers' }, h('summary', null, 'For publishers'), h('p', null, words.publisher)) : null);
   const ul = h('ul', { class: 'finding-list' });
   group.append(ul);
   let shown = 0;

@@ -6,6 +6,11 @@ import { h, clear, fmtInt, percentages } from '../../lib/dom.js';
 export function renderPolls(section, r, { openStatement }) {
   const list = clear(section.querySelector('#votes-list'));
   if (!r.polls.length) { section.hidden = true; return; }
+  // A failed trace's tallies are shown, with a caution: counted from the votes whose signatures verify, in a log that cannot be trusted.
+  if (r.status === 'failed') {
+    list.append(h('p', { class: 'caution', role: 'note' }, h('strong', null, 'Caution: this trace failed. '),
+      'These tallies count only the votes whose signatures verify, but the log as a whole cannot be trusted: votes may be missing or planted.'));
+  }
   for (const p of r.polls) {
     const pcts = percentages(p.counts);
     const max = Math.max(...p.counts);

@@ -1,6 +1,10 @@
 // One incident opened: who was blamed, who stepped forward, the remedy and
 // status (all from the core's incident), then its statements in log order with
 // a few words from each body (the core's parsed body: display only).
+// Layout (www/style.css, .timeline): each step is a grid whose columns follow
+// the timeline's own width (a container query), not the window's: kind, actor
+// and number on one line and the detail and time below when it is narrow (a
+// phone, a 640 px window, 200% zoom), one line each when it is wide.
 import { h, shortHash } from '../../lib/dom.js';
 
 const STEP = { request: 'Request', model: 'Model', compute: 'Compute', attest: 'Attest', fault: 'Fault', accept: 'Accept', resolve: 'Resolve', roster: 'Roster', log: 'Log', poll: 'Poll', vote: 'Vote' };
@@ -37,8 +41,8 @@ export async function fillIncident(body, inc, { who, roleText, openStatement, vi
       h('span', { class: 'step-kind' }, STEP[kind] ?? kind),
       h('span', { class: 'step-who' }, v?.view?.actor ? who(v.view.actor) : ''),
       h('span', { class: 'step-detail' }, stepDetail(kind, v?.view?.body, who)),
-      h('span', { class: 'step-time' }, v?.view?.time ? v.view.time.replace('T', ' ').replace('Z', ' UTC') : ''),
-      h('button', { type: 'button', class: 'link', onclick: () => openStatement(i), 'aria-label': `Open statement ${i} in the explorer` }, `#${i}`)));
+      v?.view?.time ? h('time', { class: 'step-time', datetime: v.view.time }, v.view.time.replace('T', ' ').replace('Z', ' UTC')) : h('span', { class: 'step-time' }),
+      h('button', { type: 'button', class: 'link step-link', onclick: () => openStatement(i), 'aria-label': `Open statement #${i}` }, `#${i}`)));
   });
 }
 
