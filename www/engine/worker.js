@@ -177,9 +177,10 @@ async function verify({ src, key, known, policy, pinnedPolicies }, { progress, s
   }
   parts = pending = null;
   verifier = res.verifier;
+  const content = firstBytes ? contentKind(firstBytes) : null;
   return {
     report: res.report,
-    info: { elapsed: performance.now() - started, bytes, html: firstBytes ? contentKind(firstBytes) === 'html' : false, content: firstBytes ? contentKind(firstBytes) : null, empty: bytes === 0, version: version() },
+    info: { elapsed: performance.now() - started, bytes, html: content === 'html', content, empty: bytes === 0, version: version() },
   };
 }
 

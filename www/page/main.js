@@ -130,8 +130,7 @@ async function main() {
       // Nothing is read without the policy asked for; Try again fetches it again.
       $('sourcebar').hidden = false;
       $('load').hidden = true;
-      $('download').hidden = true;
-      $('download-html').hidden = true;
+      downloadsShown(false);
       $('src-name').textContent = visible(params.get('trace') || params.get('log') || policy);
       renderLoadError($('error'), err, { label: policy, url: policy }, { onRetry: () => location.reload(), onAnother: showLoad });
       setStatus('error');
@@ -217,8 +216,7 @@ function startVerify(src, { known } = {}) {
   $('load').hidden = true;
   $('sourcebar').hidden = false;
   $('src-name').textContent = visible(src.label);
-  $('download').hidden = true;
-  $('download-html').hidden = true;
+  downloadsShown(false);
   checkStarted(src);
   verifier.verify({ src: engineSource(src), key: pinned || undefined, known: known || undefined, ...policyArgs() }, {
     signal: mine.ctrl.signal,
@@ -246,8 +244,7 @@ async function startVerifyLog(src) {
   $('load').hidden = true;
   $('sourcebar').hidden = false;
   $('src-name').textContent = visible(src.label);
-  $('download').hidden = true;
-  $('download-html').hidden = true;
+  downloadsShown(false);
   checkStarted(src);
   const kept = await loadLogState(src.url);
   if (run !== mine) return;
@@ -297,8 +294,7 @@ async function checkOneStatement(src, raw, receipts) {
   $('load').hidden = true;
   $('sourcebar').hidden = false;
   $('src-name').textContent = visible(`${src.label} · statement ${index}`);
-  $('download').hidden = true;
-  $('download-html').hidden = true;
+  downloadsShown(false);
   let got;
   try {
     got = await verifier.receiptFromLog({ url: src.url, index });
@@ -414,8 +410,7 @@ function finished({ report, info }) {
   // A tiled log's statements are not held in the page, so it has no explorer; a file that is not a trace neither.
   $('explorer').hidden = report.statements === 0 || !!info.tiled || notATrace;
   if (!info.tiled) explorer.load(report.statements);
-  $('download').hidden = false;
-  $('download-html').hidden = false;
+  downloadsShown(true);
   checkedAt = new Date();
   window.onusReport = report;
   const word = notATrace ? 'Not a trace' : $('verdict-word')?.textContent;
@@ -436,6 +431,12 @@ function showFromAddress() {
 function openStatement(i) {
   $('explorer').scrollIntoView({ behavior: 'smooth', block: 'start' });
   explorer.select(i, { focus: true });
+}
+
+/** The report's downloads (JSON and HTML) are offered only while a report is on screen. */
+function downloadsShown(on) {
+  $('download').hidden = !on;
+  $('download-html').hidden = !on;
 }
 
 function downloadReport() {
