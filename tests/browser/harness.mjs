@@ -3,7 +3,7 @@
 import { chromium } from 'playwright-core';
 import { createServer } from 'node:http';
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, extname, join, normalize } from 'node:path';
 
@@ -169,4 +169,39 @@ export async function axe(target, { include = null, exclude = [] } = {}) {
     return window.axe.run(context, { runOnly: { type: 'tag', values: tags }, iframes: true, resultTypes: ['violations'] });
   }, { tags: AXE_TAGS, include, exclude });
   return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')} — ${n.failureSummary.replace(/\s+/g, ' ').slice(0, 240)}`));
+}
+
+// ---- The collector (`onus serve`), for the poll and widget tests ----
+
+/**
+ * Starts `onus serve` on a data folder at 127.0.0.1:`port` (0: any) and
+ * resolves once it listens: {url, port, stderr(), stop()}. `rate`: the
+ * `--rate` limit (0: none, for tests that load the widget many times).
+ */
+export async function startCollector(data, { port = 0, sealMs = 400, rate = null } = {}) {
+  const args = ['serve', '--data', data, '--addr', `127.0.0.1:${port}`, '--www', WWW, '--seal-ms', String(sealMs)];
+  if (rate != null) args.push('--rate', String(rate));
+  const proc = spawn(ONUS, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  proc.stderr.on('data', (d) => { err += d; });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`onus serve did not start: ${err}`)), 30_000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    proc.on('exit', (code) => reject(new Error(`onus serve exited (${code}): ${err}`)));
+  });
+  return {
+    url,
+    port: Number(new URL(url).port),
+    stderr: () => err,
+    stop: () => new Promise((resolve) => {
+      if (proc.exitCode !== null) return resolve();
+      proc.once('exit', resolve);
+      proc.kill('SIGTERM');
+    }),
+  };
 }

@@ -4,11 +4,10 @@
 // page's own wasm (draftStatement / signedStatement) and WebCrypto keys.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, onus, screenshot, ONUS, WWW } from './harness.mjs';
+import { launch, onus, screenshot, startCollector, WWW } from './harness.mjs';
 import init, { draftStatement, signedStatement } from '../../www/pkg/onus.js';
 
 let browser;
@@ -22,30 +21,8 @@ after(async () => {
   await browser?.close();
 });
 
-/** `onus serve` without rate limits (the test casts hundreds of ballots from one address). */
-async function collector(data) {
-  const proc = spawn(ONUS, ['serve', '--data', data, '--addr', '127.0.0.1:0', '--www', WWW, '--seal-ms', '300', '--rate', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  proc.stderr.on('data', (d) => { err += d; });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`onus serve did not start: ${err}`)), 30_000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-    proc.on('exit', (code) => reject(new Error(`onus serve exited (${code}): ${err}`)));
-  });
-  return {
-    url,
-    stop: () => new Promise((resolve) => {
-      if (proc.exitCode !== null) return resolve();
-      proc.once('exit', resolve);
-      proc.kill('SIGTERM');
-    }),
-  };
-}
+/** `onus serve` on a data folder, with no rate limit. */
+const collector = (data) => startCollector(data, { sealMs: 300, rate: 0 });
 
 const b64url = (b) => Buffer.from(b).toString('base64url');
 

@@ -4,11 +4,11 @@
 // browser that cannot vote, and phone width with the keyboard.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, serveStatic, onus, screenshot, ONUS, WWW } from './harness.mjs';
+import { launch, serveStatic, onus, screenshot, startCollector, WWW } from './harness.mjs';
 
 const SEAL_MS = '400';
 let browser;
@@ -21,35 +21,8 @@ after(async () => {
   await browser?.close();
 });
 
-/** Starts `onus serve` on a data folder; resolves once it prints its URL. */
-async function collector(data, port = 0) {
-  const proc = spawn(ONUS, ['serve', '--data', data, '--addr', `127.0.0.1:${port}`, '--www', WWW, '--seal-ms', SEAL_MS], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  proc.stderr.on('data', (d) => { err += d; });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`onus serve did not start: ${err}`)), 30_000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    proc.on('exit', (code) => reject(new Error(`onus serve exited (${code}): ${err}`)));
-  });
-  return {
-    url,
-    port: Number(new URL(url).port),
-    stderr: () => err,
-    stop: () => new Promise((resolve) => {
-      if (proc.exitCode !== null) return resolve();
-      proc.once('exit', resolve);
-      proc.kill('SIGTERM');
-    }),
-  };
-}
+/** `onus serve` on a data folder; resolves once it prints its URL. */
+const collector = (data, port = 0) => startCollector(data, { port, sealMs: SEAL_MS });
 
 const tmp = (name) => mkdtempSync(join(tmpdir(), `onus-poll-${name}-`));
 const widgetUrl = (url, poll) => `${url}/poll.html?log=/logs/polls${poll ? `&poll=${poll}` : ''}`;

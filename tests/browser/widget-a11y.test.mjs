@@ -10,13 +10,12 @@
 // Everything runs against the real collector (`onus serve`) on 127.0.0.1.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer, request } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, serveStatic, onus, screenshot, axe, ONUS, WWW } from './harness.mjs';
+import { launch, serveStatic, onus, screenshot, axe, startCollector, WWW } from './harness.mjs';
 
 let browser;
 before(async () => {
@@ -29,31 +28,8 @@ after(async () => {
 
 // ---------- the collector, a host site, a proxy ----------
 
-/** `onus serve` on a data folder (`port` 0: any); resolves once it listens. No rate limit: the tests load the widget many times. */
-async function collector(data, port = 0) {
-  const proc = spawn(ONUS, ['serve', '--data', data, '--addr', `127.0.0.1:${port}`, '--www', WWW, '--seal-ms', '400', '--rate', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  proc.stderr.on('data', (d) => { err += d; });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`onus serve did not start: ${err}`)), 30_000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-    proc.on('exit', (code) => reject(new Error(`onus serve exited (${code}): ${err}`)));
-  });
-  return {
-    url,
-    port: Number(new URL(url).port),
-    stop: () => new Promise((resolve) => {
-      if (proc.exitCode !== null) return resolve();
-      proc.once('exit', resolve);
-      proc.kill('SIGTERM');
-    }),
-  };
-}
+/** `onus serve` on a data folder (`port` 0: any). No rate limit: the tests load the widget many times. */
+const collector = (data, port = 0) => startCollector(data, { port, rate: 0 });
 
 /** A port nothing listens on (taken, then let go). */
 function freePort() {
